@@ -1,0 +1,31 @@
+"""The one place this package touches private scikit-learn helpers.
+
+scikit-learn has no public equivalent of these two; everything else in the
+package uses public API. ``tests/test_compat.py`` checks them against the
+installed scikit-learn, and CI runs that test on the oldest supported version.
+"""
+
+from inspect import signature
+
+from sklearn.metrics._scorer import _BaseScorer  # noqa: F401  (base of our scorer)
+from sklearn.utils.validation import _check_sample_weight as _sk_check_sample_weight
+
+__all__ = ["_BaseScorer", "check_sample_weight"]
+
+_SAMPLE_WEIGHT_PARAMS = signature(_sk_check_sample_weight).parameters
+
+
+def check_sample_weight(sample_weight, X, *, dtype=None):
+    """Validate ``sample_weight`` (None gives ones) for ``X``.
+
+    Returns a 1-D float array of length ``n_samples``. Raises ValueError for a
+    wrong shape or length and for negative or non-finite values.
+    """
+    kwargs = {"dtype": dtype}
+    if "ensure_non_negative" in _SAMPLE_WEIGHT_PARAMS:
+        kwargs["ensure_non_negative"] = True
+    else:  # pragma: no cover - scikit-learn < 1.6 naming
+        kwargs["only_non_negative"] = True
+    if "allow_all_zero_weights" in _SAMPLE_WEIGHT_PARAMS:
+        kwargs["allow_all_zero_weights"] = True
+    return _sk_check_sample_weight(sample_weight, X, **kwargs)

@@ -1,0 +1,407 @@
+"""GDLogisticRegression: validation, class encoding and weights around a solver."""
+
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit, log_expit, log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._compat import check_sample_weight
+from ._loss import LinearLogLoss
+from ._solvers import SOLVERS
+
+__all__ = ["GDLogisticRegression"]
+
+_SOLVER_NAMES = ("auto", *SOLVERS)
+_AUTO_SOLVER = "agd"
+
+
+def _param_error(name, owner, expected, value):
+    return ValueError(
+        f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
+    )
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+class GDLogisticRegression(ClassifierMixin, BaseEstimator):
+    r"""Logistic regression trained by explicit gradient descent on the log loss.
+
+    Two classes use one logit through the sigmoid; three or more use one logit
+    per class through the softmax (multinomial, not one-vs-rest). The fitted
+    model minimizes
+
+    .. math::
+
+        J(W, b) = \frac{\sum_i s_i \, \ell_i}{\sum_i s_i}
+                  + \frac{\alpha}{2} \|W\|_F^2,
+
+    where :math:`\ell_i` is the log loss of sample :math:`i` evaluated stably
+    from its logits, :math:`s_i` is its sample weight times its class weight,
+    and the intercepts :math:`b` are not penalized. This is the objective of
+    :class:`sklearn.linear_model.LogisticRegression` with
+    ``C = 1 / (alpha * sum(s))`` up to a constant factor, so both reach the
+    same model. Every update moves along the analytic gradient
+    :math:`\nabla_W J = X^\top (P - Y) s / \sum_i s_i + \alpha W`.
+
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the coefficients (not the intercept).
+        ``alpha=0`` fits the unpenalized model (whose coefficients grow
+        without bound on separable data).
+
+    solver : {"auto", "gd", "agd"}, default="auto"
+        The gradient method:
+
+        - ``"gd"``: gradient descent with a fixed step ``learning_rate``, the
+          textbook update ``w <- w - learning_rate * grad J(w)``.
+        - ``"agd"``: Nesterov's accelerated gradient with a backtracking
+          step-size rule and adaptive restart.
+        - ``"auto"``: currently ``"agd"``.
+
+    learning_rate : float or "auto", default="auto"
+        The step size. ``"auto"`` uses ``1 / L`` with ``L`` an estimate of
+        the Lipschitz constant of the gradient (from the largest eigenvalue
+        of the weighted Gram matrix, by power iteration). For ``"agd"`` it is
+        the initial step, which backtracking may shrink. A fixed step that
+        makes ``"gd"`` diverge raises a ValueError.
+
+    max_iter : int, default=1000
+        Maximum number of gradient iterations.
+
+    tol : float, default=1e-4
+        Stopping tolerance: iterations stop once the norm of the gradient of
+        ``J`` is at most ``tol`` times its norm at the all-zero coefficients.
+
+    fit_intercept : bool, default=True
+        Whether to fit an (unpenalized) intercept per logit.
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights associated with classes, ``{class_label: weight}``. With
+        ``"balanced"`` the weights are ``n_samples / (n_classes *
+        np.bincount(y))``. They multiply ``sample_weight``.
+
+    warm_start : bool, default=False
+        When True and the estimator was fitted on the same classes and
+        features, start from the previous ``coef_`` and ``intercept_``.
+
+    random_state : int, RandomState instance or None, default=None
+        Not used by the deterministic full-batch solvers; reserved for the
+        randomized parts of training (validation splits, minibatches).
+
+    verbose : int, default=0
+        When ``>= 1``, print the iteration, objective and gradient norm at
+        every iteration.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients of the logits; one row for two classes.
+
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts of the logits (zeros when ``fit_intercept=False``).
+
+    n_iter_ : int
+        Number of gradient iterations run.
+
+    loss_history_ : ndarray of shape (n_iter_ + 1,)
+        The objective ``J`` at the starting point and after every iteration;
+        the last entry is ``J`` at ``coef_`` and ``intercept_``.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit. Defined only when ``X`` has
+        feature names that are all strings.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : The same model fitted by
+        quasi-Newton and Newton solvers.
+    sklearn.linear_model.SGDClassifier : Linear models fitted by stochastic
+        gradient descent (``loss="log_loss"`` for logistic regression).
+    log_loss_from_logits : The exact log loss of the logits this model
+        computes.
+
+    Notes
+    -----
+    The per-sample derivative of the log loss with respect to the logit is
+    ``p - y`` (sigmoid) or ``softmax(z) - onehot(y)`` (softmax), so the
+    gradient of ``J`` needs one product with ``X`` and one with ``X^T``.
+    ``predict_log_proba`` is computed from the logits with the log-sigmoid or
+    log-softmax, so it stays exact where probabilities round to 0 or 1.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn_logloss import GDLogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), GDLogisticRegression(alpha=1e-3))
+    >>> clf = clf.fit(X, y)
+    >>> clf.predict(X[:2])
+    array([0, 0])
+    >>> model = clf[-1]
+    >>> model.coef_.shape
+    (3, 4)
+    >>> bool(model.loss_history_[-1] < model.loss_history_[0])
+    True
+    """
+
+    def __init__(
+        self,
+        alpha=1e-4,
+        *,
+        solver="auto",
+        learning_rate="auto",
+        max_iter=1000,
+        tol=1e-4,
+        fit_intercept=True,
+        class_weight=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _validate_params(self):
+        owner = type(self).__name__
+        if not (_is_real(self.alpha) and 0 <= self.alpha < np.inf):
+            raise _param_error("alpha", owner, "a float in the range [0, inf)", self.alpha)
+        if not (isinstance(self.solver, str) and self.solver in _SOLVER_NAMES):
+            raise _param_error("solver", owner, f"a str among {set(_SOLVER_NAMES)}", self.solver)
+        lr = self.learning_rate
+        if not ((isinstance(lr, str) and lr == "auto") or (_is_real(lr) and 0 < lr < np.inf)):
+            raise _param_error(
+                "learning_rate", owner, "a float in the range (0, inf) or 'auto'", lr
+            )
+        if not (_is_int(self.max_iter) and self.max_iter >= 1):
+            raise _param_error("max_iter", owner, "an int in the range [1, inf)", self.max_iter)
+        if not (_is_real(self.tol) and 0 <= self.tol < np.inf):
+            raise _param_error("tol", owner, "a float in the range [0, inf)", self.tol)
+        cw = self.class_weight
+        if not (cw is None or isinstance(cw, dict) or (isinstance(cw, str) and cw == "balanced")):
+            raise _param_error("class_weight", owner, "a dict, 'balanced' or None", cw)
+        for name in ("fit_intercept", "warm_start"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise _param_error(name, owner, "a bool", getattr(self, name))
+        if not (_is_int(self.verbose) and self.verbose >= 0):
+            raise _param_error("verbose", owner, "an int in the range [0, inf)", self.verbose)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by gradient descent on the penalized log loss.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 data is fitted in float32; CSR and CSC
+            matrices are used without densifying.
+
+        y : array-like of shape (n_samples,)
+            Class labels (strings or numbers), at least two distinct ones.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; a weight of 2 counts a sample twice.
+
+        Returns
+        -------
+        self : GDLogisticRegression
+            The fitted estimator.
+        """
+        self._validate_params()
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            order="C",
+        )
+        check_classification_targets(y)
+        classes, y_encoded = np.unique(y, return_inverse=True)
+        if classes.shape[0] < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0]!r}."
+            )
+        sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if self.class_weight is not None:
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+        if not sample_weight.sum() > 0:
+            raise ValueError(
+                "The sample weights (times the class weights) sum to zero; at least "
+                "one sample needs a positive weight."
+            )
+
+        loss = LinearLogLoss(
+            X,
+            y_encoded,
+            sample_weight.astype(X.dtype, copy=False),
+            n_classes=classes.shape[0],
+            alpha=self.alpha,
+            fit_intercept=self.fit_intercept,
+        )
+        coef = self._initial_coef(loss, classes)
+        solver_name = _AUTO_SOLVER if self.solver == "auto" else self.solver
+        result = SOLVERS[solver_name](
+            loss,
+            coef,
+            learning_rate=self.learning_rate,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            verbose=self.verbose,
+        )
+        if not result.converged:
+            warnings.warn(
+                f"GDLogisticRegression (solver={solver_name!r}) did not converge "
+                f"after max_iter={self.max_iter} iteration(s): the gradient norm "
+                f"{result.grad_norm:.3e} is above the tolerance {result.grad_tol:.3e}. "
+                "Increase the number of iterations (max_iter), scale the data "
+                "(e.g. with StandardScaler), or increase tol.",
+                ConvergenceWarning,
+            )
+
+        n_features = loss.n_features
+        self.classes_ = classes
+        self.coef_ = np.ascontiguousarray(result.coef[:n_features].T)
+        if self.fit_intercept:
+            self.intercept_ = result.coef[-1].copy()
+        else:
+            self.intercept_ = np.zeros(loss.n_outputs, dtype=X.dtype)
+        self.n_iter_ = result.n_iter
+        self.loss_history_ = result.loss_history
+        return self
+
+    def _initial_coef(self, loss, classes):
+        coef = loss.init_coef()
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return coef
+        same_classes = np.array_equal(getattr(self, "classes_", None), classes)
+        if not same_classes or self.coef_.shape != (loss.n_outputs, loss.n_features):
+            return coef
+        coef[: loss.n_features] = self.coef_.T
+        if loss.fit_intercept:
+            coef[-1] = self.intercept_
+        return coef
+
+    def decision_function(self, X):
+        """Logits of the samples in ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes the log-odds of ``classes_[1]`` (1-D, like
+            scikit-learn); otherwise one logit per class, whose softmax is
+            ``predict_proba``.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
+        logits = X @ self.coef_.T.astype(X.dtype, copy=False)
+        logits += self.intercept_.astype(X.dtype, copy=False)
+        if sp.issparse(logits):  # pragma: no cover - scipy returns ndarray
+            logits = logits.toarray()
+        return logits[:, 0] if logits.shape[1] == 1 else logits
+
+    def predict(self, X):
+        """Predict the class of each sample in ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The class with the largest logit (probability).
+        """
+        logits = self.decision_function(X)
+        if logits.ndim == 1:
+            return self.classes_[(logits > 0).astype(np.intp)]
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def _float64_logits(self, X):
+        # Probabilities are formed in float64 even for float32 data: a float32
+        # probability rounds to 1 long before its log-probability reaches 0.
+        return self.decision_function(X).astype(np.float64, copy=False)
+
+    def predict_proba(self, X):
+        """Class probabilities of the samples in ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Sigmoid (two classes) or softmax of the logits, columns ordered
+            as ``classes_``, in float64.
+        """
+        logits = self._float64_logits(X)
+        if logits.ndim == 1:
+            return np.column_stack([expit(-logits), expit(logits)])
+        return softmax(logits, axis=1)
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities, computed from the logits.
+
+        Uses the log-sigmoid or log-softmax of the logits, never the log of a
+        rounded probability, so a logit of -800 gives -800, not ``-inf``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns ordered as ``classes_``.
+        """
+        logits = self._float64_logits(X)
+        if logits.ndim == 1:
+            return np.column_stack([log_expit(-logits), log_expit(logits)])
+        return log_softmax(logits, axis=1)
