@@ -293,13 +293,17 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
                 "Increase the number of iterations (max_iter), scale the data "
                 "(e.g. with StandardScaler), or increase tol.",
                 ConvergenceWarning,
+                stacklevel=2,
             )
 
         n_features = loss.n_features
         self.classes_ = classes
-        self.coef_ = np.ascontiguousarray(result.coef[:n_features].T)
+        # The fitted attributes keep the dtype of X (float32 in, float32 out)
+        # whatever precision the solver worked in.
+        fitted = np.asarray(result.coef, dtype=X.dtype)
+        self.coef_ = np.ascontiguousarray(fitted[:n_features].T)
         if self.fit_intercept:
-            self.intercept_ = result.coef[-1].copy()
+            self.intercept_ = fitted[-1].copy()
         else:
             self.intercept_ = np.zeros(loss.n_outputs, dtype=X.dtype)
         self.n_iter_ = result.n_iter
@@ -337,8 +341,10 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
-        logits = X @ self.coef_.T.astype(X.dtype, copy=False)
-        logits += self.intercept_.astype(X.dtype, copy=False)
+        # Usual type promotion, as in scikit-learn: float32 only when both the
+        # data and the model are float32, so float32 input loses no precision
+        # against a float64 model.
+        logits = X @ self.coef_.T + self.intercept_
         if sp.issparse(logits):  # pragma: no cover - scipy returns ndarray
             logits = logits.toarray()
         return logits[:, 0] if logits.shape[1] == 1 else logits
