@@ -12,20 +12,20 @@ from sklearn.utils.validation import _check_sample_weight as _sk_check_sample_we
 
 __all__ = ["_BaseScorer", "check_sample_weight"]
 
-_SAMPLE_WEIGHT_PARAMS = signature(_sk_check_sample_weight).parameters
+# Newer scikit-learn (1.9, not 1.7) rejects all-zero weights unless told otherwise; 1.6 has
+# no such check (nor the parameter).
+_HAS_ALLOW_ALL_ZERO = "allow_all_zero_weights" in signature(_sk_check_sample_weight).parameters
 
 
 def check_sample_weight(sample_weight, X, *, dtype=None):
     """Validate ``sample_weight`` (None gives ones) for ``X``.
 
-    Returns a 1-D float array of length ``n_samples``. Raises ValueError for a
-    wrong shape or length and for negative or non-finite values.
+    Returns a 1-D float array of length ``n_samples`` (a scalar is broadcast).
+    Raises ValueError for a wrong shape or length and for negative or
+    non-finite values. All-zero weights are returned as they are: each caller
+    raises its own error for them.
     """
-    kwargs = {"dtype": dtype}
-    if "ensure_non_negative" in _SAMPLE_WEIGHT_PARAMS:
-        kwargs["ensure_non_negative"] = True
-    else:  # pragma: no cover - scikit-learn < 1.6 naming
-        kwargs["only_non_negative"] = True
-    if "allow_all_zero_weights" in _SAMPLE_WEIGHT_PARAMS:
+    kwargs = {"dtype": dtype, "ensure_non_negative": True}
+    if _HAS_ALLOW_ALL_ZERO:
         kwargs["allow_all_zero_weights"] = True
     return _sk_check_sample_weight(sample_weight, X, **kwargs)

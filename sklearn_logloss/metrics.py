@@ -10,8 +10,9 @@ scikit-learn scorer built on them.
 import warnings
 
 import numpy as np
-from scipy.special import log_expit, log_softmax, xlogy
+from scipy.special import log_expit, log_softmax
 from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_array, check_consistent_length
@@ -31,6 +32,8 @@ def _one_hot_targets(y_true, labels):
     binarizer = LabelBinarizer()
     if labels is not None:
         binarizer.fit(labels)
+        if binarizer.classes_.shape[0] != len(labels):
+            raise ValueError(f"labels contains duplicate values: {list(labels)}.")
         if not np.all(binarizer.classes_ == np.asarray(labels)):
             warnings.warn(
                 f"Labels passed were {labels}. But this function assumes labels are "
@@ -38,6 +41,7 @@ def _one_hot_targets(y_true, labels):
                 f"labels={binarizer.classes_.tolist()} and ensure that the columns of "
                 "the predictions correspond to this ordering.",
                 UserWarning,
+                stacklevel=3,
             )
         unknown = ~np.isin(np.asarray(y_true), binarizer.classes_)
         if np.any(unknown):
@@ -89,7 +93,10 @@ def _average(losses, sample_weight, normalize):
 def _check_weights(sample_weight, values):
     if sample_weight is None:
         return None
-    return check_sample_weight(sample_weight, values)
+    sample_weight = check_sample_weight(sample_weight, values)
+    if not np.any(sample_weight):
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return sample_weight
 
 
 def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None):
@@ -120,7 +127,8 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
         Return the mean loss per sample if True, else the sum.
 
     sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+        Non-negative sample weights, not all zero. (scikit-learn accepts
+        negative weights here; this function raises a ValueError.)
 
     labels : array-like, default=None
         All class labels. Inferred from ``y_true`` when None.
@@ -133,9 +141,11 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
     Raises
     ------
     ValueError
-        If probabilities lie outside [0, 1], lengths differ, ``y_true`` holds
-        a single label and ``labels`` is None, ``y_true`` holds values outside
-        ``labels``, or the number of columns differs from the number of labels.
+        If probabilities lie outside [0, 1] or are not finite, lengths differ,
+        ``y_true`` holds a single label and ``labels`` is None, ``y_true``
+        holds values outside ``labels``, ``labels`` has duplicates, the number
+        of columns differs from the number of labels, or the sample weights
+        are negative or all zero.
 
     See Also
     --------
@@ -167,14 +177,19 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
     if y_proba.shape[1] == 1:
         y_proba = np.hstack([1 - y_proba, y_proba])
     eps = np.finfo(y_proba.dtype).eps
-    if not np.allclose(y_proba.sum(axis=1), 1, rtol=np.sqrt(eps), atol=0):
+    # The tolerances of scikit-learn's check, so the warning fires on the same inputs.
+    if not np.allclose(y_proba.sum(axis=1), 1, rtol=np.sqrt(eps), atol=1e-8):
         warnings.warn(
             "The y_proba values do not sum to one. Make sure to pass probabilities.",
             UserWarning,
+            stacklevel=2,
         )
     _check_n_columns(classes.shape[0], y_proba.shape[1], classes, labels, "y_proba")
     y_proba = np.clip(y_proba, eps, 1 - eps)
-    losses = -xlogy(onehot.astype(y_proba.dtype), y_proba).sum(axis=1)
+    # As scikit-learn computes it, in the dtype of y_proba (scipy's xlogy
+    # would compute float32 input in float64).
+    onehot = onehot.astype(y_proba.dtype)
+    losses = -np.where(onehot == 0, 0, onehot * np.log(y_proba)).sum(axis=1)
     return _average(losses, sample_weight, normalize)
 
 
@@ -199,13 +214,14 @@ def log_loss_from_logits(y_true, logits, *, normalize=True, sample_weight=None, 
         Raw scores, as returned by ``decision_function`` of a logistic model:
         1-D log-odds of the positive (larger) class, or one logit per class
         in the sorted order of the labels (their softmax is the predicted
-        probability).
+        probability). Evaluated in float64, whatever their dtype.
 
     normalize : bool, default=True
         Return the mean loss per sample if True, else the sum.
 
     sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+        Non-negative sample weights, not all zero. (scikit-learn accepts
+        negative weights here; this function raises a ValueError.)
 
     labels : array-like, default=None
         All class labels. Inferred from ``y_true`` when None.
@@ -220,7 +236,9 @@ def log_loss_from_logits(y_true, logits, *, normalize=True, sample_weight=None, 
     ValueError
         If logits are not finite, lengths differ, ``y_true`` holds a single
         label and ``labels`` is None, ``y_true`` holds values outside
-        ``labels``, or the number of columns differs from the number of labels.
+        ``labels``, ``labels`` has duplicates, the number of columns differs
+        from the number of labels, or the sample weights are negative or all
+        zero.
 
     See Also
     --------
@@ -233,50 +251,76 @@ def log_loss_from_logits(y_true, logits, *, normalize=True, sample_weight=None, 
     400.0
     >>> round(log_loss([1, 0], [0.0, 0.0]), 2)  # clipped probabilities
     18.02
-    >>> round(log_loss_from_logits([0, 2], [[2.0, 1.0, 0.1], [0.0, 0.0, 3.0]]), 5)
-    0.29145
+    >>> logits = [[2.0, 1.0, 0.1], [0.0, 0.0, 3.0]]
+    >>> round(log_loss_from_logits([0, 2], logits, labels=[0, 1, 2]), 5)
+    0.25598
     """
-    logits = check_array(logits, ensure_2d=False, dtype=[np.float64, np.float32], input_name="logits")
-    if logits.ndim > 2:  # pragma: no cover - check_array rejects it
-        raise ValueError(f"logits must be 1-D or 2-D, got shape {logits.shape}.")
+    # float64 even for float32 logits: a float32 logit is exact in float64, and
+    # so is then its loss.
+    logits = check_array(logits, ensure_2d=False, dtype=np.float64, input_name="logits")
     check_consistent_length(logits, y_true, sample_weight)
     sample_weight = _check_weights(sample_weight, logits)
     onehot, classes = _one_hot_targets(y_true, labels)
-    onehot = onehot.astype(logits.dtype)
     if logits.ndim == 1 or logits.shape[1] == 1:
         _check_n_columns(classes.shape[0], 2, classes, labels, "logits")
-        z = logits.reshape(-1)
-        losses = -(onehot[:, 1] * log_expit(z) + onehot[:, 0] * log_expit(-z))
+        z = logits.reshape(-1, 1)
+        log_proba = np.hstack([log_expit(-z), log_expit(z)])
     else:
         _check_n_columns(classes.shape[0], logits.shape[1], classes, labels, "logits")
-        losses = -(onehot * log_softmax(logits, axis=1)).sum(axis=1)
+        log_proba = log_softmax(logits, axis=1)
+    # Select rather than multiply: 0 * (-inf) would be nan.
+    losses = -np.where(onehot != 0, log_proba, 0.0).sum(axis=1)
     return _average(losses, sample_weight, normalize)
 
 
 def _final_estimator(estimator):
-    while isinstance(estimator, Pipeline):
-        estimator = estimator.steps[-1][1]
-    return estimator
+    """The estimator that computes the responses of ``estimator``.
+
+    Reaches through a :class:`~sklearn.pipeline.Pipeline` (its last step) and a
+    refitted :class:`~sklearn.model_selection.GridSearchCV` or
+    :class:`~sklearn.model_selection.RandomizedSearchCV` (its
+    ``best_estimator_``), whose ``decision_function`` delegates to it.
+    """
+    while True:
+        if isinstance(estimator, Pipeline):
+            estimator = estimator.steps[-1][1]
+        elif isinstance(estimator, (GridSearchCV, RandomizedSearchCV)) and hasattr(
+            estimator, "best_estimator_"
+        ):
+            estimator = estimator.best_estimator_
+        else:
+            return estimator
 
 
-def _decision_function_is_logits(estimator):
-    """Whether ``decision_function`` returns the logits of ``predict_proba``."""
+def _logits_from_decision(estimator):
+    """How to turn ``decision_function`` into the logits of ``predict_proba``.
+
+    Returns None when ``decision_function`` does not give those logits (the
+    scorer then uses ``predict_proba``), else the factor to multiply it by.
+    """
     final = _final_estimator(estimator)
     n_classes = len(getattr(final, "classes_", ()))
     if isinstance(final, GDLogisticRegression):
-        return True
+        return 1.0
     if isinstance(final, LogisticRegression):
-        # scikit-learn < 1.8 could fit one-vs-rest models (multi_class="ovr",
-        # or "auto" with liblinear); their logits are not softmax logits.
+        # Mirrors LogisticRegression.predict_proba. scikit-learn < 1.8 has
+        # ``multi_class``: "ovr" (or "auto"/"deprecated" with liblinear) fits
+        # one-vs-rest models, whose normalized sigmoids are not a softmax; an
+        # explicit "multinomial" on two classes gives softmax([-d, d]), that
+        # is sigmoid(2 d). Newer versions have no ``multi_class``: sigmoid for
+        # two classes, softmax otherwise.
         multi_class = getattr(final, "multi_class", "deprecated")
-        ovr = multi_class == "ovr" or (
-            multi_class == "auto" and getattr(final, "solver", None) == "liblinear"
+        ovr = multi_class in ("ovr", "warn") or (
+            multi_class in ("auto", "deprecated")
+            and (n_classes <= 2 or getattr(final, "solver", None) == "liblinear")
         )
-        return n_classes == 2 or not ovr
+        if ovr:
+            return 1.0 if n_classes == 2 else None
+        return 2.0 if n_classes == 2 else 1.0
     if isinstance(final, SGDClassifier):
         # Multiclass SGDClassifier is one-vs-rest: not softmax logits.
-        return final.loss == "log_loss" and n_classes == 2
-    return False
+        return 1.0 if final.loss == "log_loss" and n_classes == 2 else None
+    return None
 
 
 def _check_seen_labels(y_true, classes):
@@ -286,7 +330,7 @@ def _check_seen_labels(y_true, classes):
         labels = sorted(set(y_true[unseen].tolist()), key=str)
         raise ValueError(
             f"y_true contains label(s) {labels} that the fitted estimator never saw "
-            f"in training (its classes_ are {list(classes)}): their log loss is "
+            f"in training (its classes_ are {np.asarray(classes).tolist()}): their log loss is "
             "infinite. Use a stratified split, or make sure every class appears in "
             "every training fold."
         )
@@ -297,7 +341,9 @@ class _NegLogLossScorer(_BaseScorer):
 
     Labels come from the fitted estimator's ``classes_``, so a test fold
     missing a class is still scored (``sklearn.metrics.log_loss`` would infer
-    fewer labels than there are probability columns and fail).
+    fewer labels than there are probability columns and fail). Like every
+    scikit-learn classifier, the estimator is assumed to order ``classes_``
+    (and its ``predict_proba`` columns) sorted. See ``neg_log_loss_scorer``.
     """
 
     def __init__(self):
@@ -324,9 +370,10 @@ class _NegLogLossScorer(_BaseScorer):
         if classes is not None and kwargs.get("labels") is None:
             _check_seen_labels(y_true, classes)
             kwargs["labels"] = classes
-        if _decision_function_is_logits(estimator):
+        scale = _logits_from_decision(estimator)
+        if scale is not None:
             logits = method_caller(estimator, "decision_function", X, pos_label=None)
-            loss = log_loss_from_logits(y_true, logits, **kwargs)
+            loss = log_loss_from_logits(y_true, scale * np.asarray(logits), **kwargs)
         else:
             proba = method_caller(estimator, "predict_proba", X, pos_label=None)
             loss = log_loss(y_true, proba, **kwargs)
@@ -339,24 +386,39 @@ neg_log_loss_scorer.__doc__ = """Scorer: the negative mean log loss, exact from 
 Use it as ``scoring=neg_log_loss_scorer`` in
 :class:`~sklearn.model_selection.GridSearchCV`,
 :func:`~sklearn.model_selection.cross_val_score` or
-:func:`~sklearn.model_selection.cross_validate`; call it as
-``neg_log_loss_scorer(estimator, X, y)``. Greater is better, as with
-scikit-learn's ``"neg_log_loss"``.
+:func:`~sklearn.model_selection.cross_validate` (alone or in a dict of
+scorers); call it as ``neg_log_loss_scorer(estimator, X, y)``. Greater is
+better, as with scikit-learn's ``"neg_log_loss"``. It differs from that
+scorer in two ways:
 
-- When the estimator's ``decision_function`` returns log-odds / softmax
-  logits (:class:`GDLogisticRegression`,
+- **Exact from logits.** When the estimator's ``decision_function`` returns
+  the logits of its ``predict_proba`` (:class:`GDLogisticRegression`,
   :class:`~sklearn.linear_model.LogisticRegression`, two-class
-  :class:`~sklearn.linear_model.SGDClassifier` with ``loss="log_loss"``,
-  also as the last step of a :class:`~sklearn.pipeline.Pipeline`), those
-  logits are scored with :func:`log_loss_from_logits`: no clipping, exact
-  for confident mistakes.
-- Otherwise ``predict_proba`` is scored with :func:`log_loss`, which equals
+  :class:`~sklearn.linear_model.SGDClassifier` with ``loss="log_loss"``;
+  also as the last step of a :class:`~sklearn.pipeline.Pipeline` or the
+  ``best_estimator_`` of a refitted
+  :class:`~sklearn.model_selection.GridSearchCV` /
+  :class:`~sklearn.model_selection.RandomizedSearchCV`), those logits are
+  scored with :func:`log_loss_from_logits`: no clipping, so a confident
+  mistake costs its true loss, not about 36. For any other classifier
+  (multiclass ``SGDClassifier`` is one-vs-rest, hence not softmax logits)
+  ``predict_proba`` is scored with :func:`log_loss`, giving the value of
   scikit-learn's ``"neg_log_loss"``.
-- The labels are the fitted estimator's ``classes_``, so a test fold that
-  misses a class gets its true, finite loss; a test label the estimator never
-  saw raises a ValueError naming it.
-- ``sample_weight`` is routed as for scikit-learn's scorers: passed directly,
-  or with ``set_score_request(sample_weight=True)`` under metadata routing.
+- **Labels from the model.** The labels are the fitted estimator's
+  ``classes_`` (reached through pipelines and meta-estimators that expose
+  it), not those present in ``y``: a cross-validation test fold that misses
+  a class gets its true, finite loss, where scikit-learn's scorer fails and
+  reports ``nan``. A test label the estimator never saw in training has an
+  infinite loss: the scorer raises a ValueError naming it. (The functions
+  :func:`log_loss` and :func:`log_loss_from_logits` keep scikit-learn's
+  behaviour and infer the labels from ``y_true`` when ``labels`` is None.)
+
+``sample_weight`` is accepted as by scikit-learn's scorers: passed directly,
+``neg_log_loss_scorer(estimator, X, y, sample_weight=w)``, or under metadata
+routing after ``set_score_request(sample_weight=True)``. That call modifies
+the scorer it is called on; request on a copy
+(``copy.deepcopy(neg_log_loss_scorer)``) to leave this shared instance as it
+is.
 
 Examples
 --------
@@ -371,3 +433,6 @@ Examples
 >>> bool(-0.2 < scores.mean() < 0)
 True
 """
+
+# doctest does not look at instances: run the scorer's Examples explicitly.
+__test__ = {"neg_log_loss_scorer": neg_log_loss_scorer.__doc__}

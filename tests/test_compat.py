@@ -1,0 +1,127 @@
+"""The private scikit-learn helpers of ``_compat`` behave as the package expects.
+
+CI also runs this file against the oldest supported scikit-learn (1.6), where
+these private helpers have other signatures.
+"""
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.metadata_routing import MetadataRequest
+
+from sklearn_logloss import _compat, log_loss
+from sklearn_logloss._compat import _BaseScorer, check_sample_weight
+
+X = np.zeros((4, 2))
+
+
+# --------------------------------------------------------------------------
+# check_sample_weight
+# --------------------------------------------------------------------------
+
+
+def test_none_gives_ones():
+    weights = check_sample_weight(None, X)
+    np.testing.assert_array_equal(weights, np.ones(4))
+    assert weights.dtype == np.float64 and weights.shape == (4,)
+    weights32 = check_sample_weight(None, X.astype(np.float32), dtype=np.float32)
+    assert weights32.dtype == np.float32
+    np.testing.assert_array_equal(weights32, np.ones(4))
+
+
+def test_scalar_list_and_array():
+    np.testing.assert_array_equal(check_sample_weight(2.5, X), np.full(4, 2.5))
+    np.testing.assert_array_equal(check_sample_weight([1, 2, 3, 4], X), [1.0, 2.0, 3.0, 4.0])
+    assert check_sample_weight([1, 2, 3, 4], X).dtype == np.float64
+    weights = check_sample_weight(np.array([0.5, 1.0, 0.0, 2.0]), X, dtype=np.float32)
+    assert weights.dtype == np.float32
+    np.testing.assert_array_equal(weights, [0.5, 1.0, 0.0, 2.0])
+
+
+def test_all_zero_weights_are_returned():
+    # The callers decide what an all-zero total means (the estimator and the
+    # metrics raise their own ValueError), so the helper passes them through.
+    np.testing.assert_array_equal(check_sample_weight(np.zeros(4), X), np.zeros(4))
+
+
+@pytest.mark.parametrize(
+    "sample_weight, message",
+    [
+        ([1.0, -0.5, 1.0, 1.0], "Negative values"),
+        (-1.0, "Negative values"),
+        ([1.0, 1.0, 1.0], r"sample_weight.shape == \(3,\), expected \(4,\)"),
+        (np.ones((4, 1)), "1D"),
+        ([1.0, np.nan, 1.0, 1.0], "NaN"),
+        ([1.0, np.inf, 1.0, 1.0], "infinity"),
+    ],
+)
+def test_bad_weights_raise_value_error(sample_weight, message):
+    with pytest.raises(ValueError, match=message):
+        check_sample_weight(sample_weight, X)
+
+
+# --------------------------------------------------------------------------
+# _BaseScorer: the contract our scorer relies on
+# --------------------------------------------------------------------------
+
+
+class _RecordingScorer(_BaseScorer):
+    """Records how ``__call__`` reaches ``_score``."""
+
+    def __init__(self):
+        super().__init__(score_func=log_loss, sign=-1, kwargs={}, response_method="predict_proba")
+        self.calls = []
+
+    def _score(self, method_caller, estimator, X, y_true, **kwargs):
+        proba = method_caller(estimator, "predict_proba", X, pos_label=None)
+        self.calls.append(kwargs)
+        return self._sign * self._score_func(y_true, proba, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rng = np.random.RandomState(0)
+    X_fit = rng.randn(30, 2)
+    y_fit = np.array([0, 1, 2] * 10)
+    return LogisticRegression().fit(X_fit, y_fit), X_fit, y_fit
+
+
+def test_base_scorer_interface():
+    for name in ("__call__", "set_score_request", "_get_metadata_request", "_warn_overlap"):
+        assert callable(getattr(_BaseScorer, name)), name
+    scorer = _RecordingScorer()
+    assert scorer._sign == -1 and scorer._kwargs == {}
+    assert scorer._score_func is log_loss
+
+
+def test_base_scorer_call_reaches_score(fitted):
+    estimator, X_fit, y_fit = fitted
+    scorer = _RecordingScorer()
+    value = scorer(estimator, X_fit, y_fit)
+    assert value == pytest.approx(-log_loss(y_fit, estimator.predict_proba(X_fit)), rel=1e-12)
+    weights = np.linspace(0.5, 2.0, 30)
+    weighted = scorer(estimator, X_fit, y_fit, sample_weight=weights)
+    np.testing.assert_array_equal(scorer.calls[-1]["sample_weight"], weights)
+    expected = -log_loss(y_fit, estimator.predict_proba(X_fit), sample_weight=weights)
+    assert weighted == pytest.approx(expected, rel=1e-12)
+    # The method caller returns the raw predict_proba (no column selection).
+    assert scorer.calls[0] == {}
+
+
+def test_base_scorer_metadata_routing(fitted):
+    scorer = _RecordingScorer()
+    request = scorer._get_metadata_request()
+    assert isinstance(request, MetadataRequest)
+    # Nothing requested by default (1.9 lists sample_weight as None, the
+    # request of an unset parameter; 1.6 does not list it).
+    assert request.score.requests.get("sample_weight") is None
+    with pytest.raises(RuntimeError, match="metadata routing"):
+        scorer.set_score_request(sample_weight=True)
+    with sklearn.config_context(enable_metadata_routing=True):
+        assert scorer.set_score_request(sample_weight=True) is scorer
+        assert scorer._get_metadata_request().score.requests["sample_weight"] is True
+
+
+def test_compat_exports_only_what_the_package_uses():
+    assert sorted(_compat.__all__) == ["_BaseScorer", "check_sample_weight"]
