@@ -258,14 +258,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
                 "This solver needs samples of at least 2 classes in the data, but "
                 f"the data contains only one class: {classes[0]!r}."
             )
-        sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
-        if self.class_weight is not None:
-            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
-        if not sample_weight.sum() > 0:
-            raise ValueError(
-                "The sample weights (times the class weights) sum to zero; at least "
-                "one sample needs a positive weight."
-            )
+        sample_weight = self._sample_weight(sample_weight, X, y)
 
         loss = LinearLogLoss(
             X,
@@ -296,19 +289,182 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
                 stacklevel=2,
             )
 
-        n_features = loss.n_features
         self.classes_ = classes
+        self._store_coef(result.coef, loss, X.dtype)
+        self.n_iter_ = result.n_iter
+        self.loss_history_ = result.loss_history
+        # A later partial_fit starts a fresh step schedule from this solution.
+        for name in ("t_", "_partial_fit_step"):
+            self.__dict__.pop(name, None)
+        return self
+
+    def _sample_weight(self, sample_weight, X, y, *, classes=None):
+        """Validated sample weights times class weights, with a positive sum."""
+        sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if classes is not None and isinstance(self.class_weight, dict):
+            # A chunk of a stream may lack classes: map labels through the dict.
+            unknown = set(self.class_weight) - set(classes.tolist())
+            if unknown:
+                raise ValueError(
+                    f"The classes {sorted(unknown, key=str)} in class_weight are not "
+                    f"among the classes {list(classes)}."
+                )
+            factors = [self.class_weight.get(label, 1.0) for label in y.tolist()]
+            sample_weight = sample_weight * np.asarray(factors, dtype=X.dtype)
+        elif self.class_weight is not None:
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+        if not sample_weight.sum() > 0:
+            raise ValueError(
+                "The sample weights (times the class weights) sum to zero; at least "
+                "one sample needs a positive weight."
+            )
+        return sample_weight
+
+    def _store_coef(self, coef, loss, dtype):
         # The fitted attributes keep the dtype of X (float32 in, float32 out)
         # whatever precision the solver worked in.
-        fitted = np.asarray(result.coef, dtype=X.dtype)
-        self.coef_ = np.ascontiguousarray(fitted[:n_features].T)
+        fitted = np.asarray(coef, dtype=dtype)
+        self.coef_ = np.ascontiguousarray(fitted[: loss.n_features].T)
         if self.fit_intercept:
             self.intercept_ = fitted[-1].copy()
         else:
-            self.intercept_ = np.zeros(loss.n_outputs, dtype=X.dtype)
-        self.n_iter_ = result.n_iter
-        self.loss_history_ = result.loss_history
+            self.intercept_ = np.zeros(loss.n_outputs, dtype=dtype)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One minibatch gradient step on a chunk of data (streaming).
+
+        For data that does not fit in memory: call it once per chunk, for
+        several passes (epochs) over the chunks. Each call takes one gradient
+        step on the penalized log loss of the chunk,
+        ``w <- w - eta_t * grad J_chunk(w)``, with the decaying step
+        ``eta_t = eta_0 / sqrt(1 + t / 100)`` (``t`` counts the calls).
+        ``eta_0`` is ``learning_rate``, or with ``"auto"`` the inverse of the
+        Lipschitz bound of the first chunk's gradient. As with
+        :class:`~sklearn.linear_model.SGDClassifier`, ``partial_fit``
+        continues from the current coefficients (those of a previous ``fit``
+        too), while ``fit`` starts afresh unless ``warm_start=True``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+
+        y : array-like of shape (n_samples,)
+            Class labels of the chunk.
+
+        classes : array-like of shape (n_classes,), default=None
+            All the classes of the stream. Required on the first call (a
+            chunk may not show all of them); later calls may omit it.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the chunk's samples.
+
+        Returns
+        -------
+        self : GDLogisticRegression
+            The updated estimator. ``loss_history_`` gains one entry per
+            call: the chunk's objective at the coefficients the step started
+            from.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from sklearn_logloss import GDLogisticRegression
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> X = StandardScaler().fit_transform(X)
+        >>> clf = GDLogisticRegression(alpha=1e-3)
+        >>> for epoch in range(20):
+        ...     for chunk in np.array_split(np.arange(len(y)), 5):
+        ...         clf = clf.partial_fit(X[chunk], y[chunk], classes=[0, 1])
+        >>> clf.t_, len(clf.loss_history_)
+        (100, 100)
+        >>> bool(clf.score(X, y) > 0.95)
+        True
+        """
+        self._validate_params()
+        first_call = not hasattr(self, "classes_")
+        if first_call and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if classes is not None:
+            classes = np.unique(np.asarray(classes))
+            if not first_call and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"`classes={list(classes)}` is not the same as on last call to "
+                    f"partial_fit, was: {list(self.classes_)}."
+                )
+            if classes.shape[0] < 2:
+                raise ValueError(f"classes must hold at least 2 classes, got {list(classes)}.")
+        if isinstance(self.class_weight, str):
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit: the class "
+                "frequencies of a stream are unknown. Pass a dict of class weights, "
+                "e.g. computed with sklearn.utils.class_weight.compute_class_weight."
+            )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            order="C",
+            reset=first_call,
+        )
+        check_classification_targets(y)
+        classes = classes if first_call else self.classes_
+        unknown = ~np.isin(y, classes)
+        if np.any(unknown):
+            raise ValueError(
+                f"y contains labels {sorted(set(y[unknown].tolist()), key=str)} that are "
+                f"not in classes {list(classes)}."
+            )
+        sample_weight = self._sample_weight(sample_weight, X, y, classes=classes)
+        loss = LinearLogLoss(
+            X,
+            np.searchsorted(classes, y),
+            sample_weight.astype(X.dtype, copy=False),
+            n_classes=classes.shape[0],
+            alpha=self.alpha,
+            fit_intercept=self.fit_intercept,
+        )
+        if first_call:
+            self.classes_ = classes
+            coef = loss.init_coef()
+            self.loss_history_ = np.empty(0)
+            self.n_iter_ = 0
+        else:
+            coef = self._coef_array(loss)
+        if not hasattr(self, "_partial_fit_step"):
+            self.t_ = 0
+            self._partial_fit_step = (
+                1.0 / loss.lipschitz_bound()
+                if self.learning_rate == "auto"
+                else float(self.learning_rate)
+            )
+        objective, grad = loss.objective_gradient(coef)
+        step = self._partial_fit_step / np.sqrt(1.0 + self.t_ / 100.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            coef = coef - step * grad
+        if not (np.isfinite(objective) and np.all(np.isfinite(coef))):
+            raise ValueError(
+                f"The learning rate learning_rate={self.learning_rate!r} is too large: "
+                "partial_fit produced non-finite coefficients. Use a smaller "
+                "learning_rate or learning_rate='auto'."
+            )
+        self._store_coef(coef, loss, X.dtype)
+        self.t_ += 1
+        self.n_iter_ += 1
+        self.loss_history_ = np.append(self.loss_history_, objective)
         return self
+
+    def _coef_array(self, loss):
+        """The fitted coef_ / intercept_ in the solver layout."""
+        coef = loss.init_coef()
+        coef[: loss.n_features] = self.coef_.T
+        if loss.fit_intercept:
+            coef[-1] = self.intercept_
+        return coef
 
     def _initial_coef(self, loss, classes):
         coef = loss.init_coef()
@@ -317,10 +473,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         same_classes = np.array_equal(getattr(self, "classes_", None), classes)
         if not same_classes or self.coef_.shape != (loss.n_outputs, loss.n_features):
             return coef
-        coef[: loss.n_features] = self.coef_.T
-        if loss.fit_intercept:
-            coef[-1] = self.intercept_
-        return coef
+        return self._coef_array(loss)
 
     def decision_function(self, X):
         """Logits of the samples in ``X``.
