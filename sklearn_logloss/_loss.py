@@ -3,13 +3,13 @@
 Two layers, in the spirit of scikit-learn's ``_loss`` / ``_linear_loss`` split:
 
 * :func:`binary_loss_gradient` and :func:`multinomial_loss_gradient` are the
-  pointwise losses. From one pass over the logits they return the weighted
-  *sum* of the per-sample log losses and the derivative of that sum with
-  respect to the logits, ``s_i * (p_i - y_i)``. Sums (not means) so that the
-  results of several blocks of rows can simply be added.
+  pointwise losses. From one pass over the logits (one ``exp`` and one ``log``
+  per logit) they return the weighted *sum* of the per-sample log losses and,
+  in the logits' buffer, its derivative with respect to the logits,
+  ``s_i * (p_i - y_i)``. Sums (not means) so that blocks of rows add up.
 * :class:`LinearLogLoss` binds a design matrix, targets and weights to those
   functions and adds what makes it a linear model: the coefficient layout,
-  the intercept, the division by the total weight and the L2 penalty.
+  the intercept, the normalization by the total weight and the L2 penalty.
 
 The objective is
 
@@ -19,6 +19,16 @@ The objective is
 
 with :math:`\\ell_i` the log loss of sample :math:`i` computed from its logits.
 Every solver in :mod:`sklearn_logloss._solvers` works on this object only.
+
+Speed and memory. A dense C-contiguous ``X`` is swept in blocks of rows small
+enough to stay in the CPU cache: each block computes its logits ``X_b W``, its
+losses and residuals, and adds ``X_b^T R_b`` to the gradient while ``X_b`` is
+still cached, so one evaluation of ``J`` and its gradient reads ``X`` from
+memory once (cheaper than ``X @ W`` plus ``X.T @ R``), and all buffers are
+block-sized and allocated once: fitting never copies ``X`` and allocates no
+``n_samples x n_classes`` array per iteration. Multiclass logits are laid out
+``(n_classes, n_rows)`` so that the softmax reductions over classes run along
+contiguous memory. Sparse ``X`` is used as one block (slicing it would copy).
 """
 
 import numpy as np
@@ -30,91 +40,122 @@ __all__ = [
     "multinomial_loss_gradient",
 ]
 
+#: Target size in bytes of the block of rows of a dense ``X`` processed at once.
+BLOCK_BYTES = 1 << 21
 
-def binary_loss_gradient(logits, y, sample_weight, *, gradient=True):
+
+def binary_loss_gradient(logits, sign, sample_weight, *, gradient=True, work=None):
     """Weighted binary log loss and its derivative w.r.t. the logits.
 
-    With the signed label ``t = 2 y - 1`` and margin ``m = t z`` the per-sample
-    loss is ``softplus(-m) = log1p(exp(-|m|)) + max(-m, 0)`` and its derivative
-    with respect to ``z`` is ``p - y = -t * expit(-m)``. Both are computed from
-    the single ``exp(-|m|)``, which never overflows (it is at most 1) and
-    underflows to 0 only where the exact answer is ``max(-m, 0)`` anyway.
+    With ``sign = 1 - 2 y`` (+1 for class 0, -1 for class 1) and
+    ``v = sign * z``, the per-sample loss is the softplus
+    ``log(1 + exp(v)) = log(1 + exp(-|v|)) + max(v, 0)`` and its derivative is
+    ``p - y = sign * expit(v)``, with ``expit(v) = e / (1 + e)`` for ``v <= 0``
+    and ``1 / (1 + e)`` for ``v > 0``, ``e = exp(-|v|)``. One ``exp`` and one
+    ``log`` serve both; ``e <= 1`` never overflows. ``log(1 + e)`` stands for
+    ``log1p(e)`` (half the cost): its absolute error is below one rounding of
+    1, far below the rounding of the mean loss it is summed into.
 
     Parameters
     ----------
     logits : ndarray of shape (n_samples,)
-        Raw scores ``z = X w + b``.
-    y : ndarray of shape (n_samples,)
-        Targets in {0, 1}, as floats of the dtype of ``logits``.
+        Raw scores ``z = X w + b``. Overwritten: on return it holds the
+        gradient when ``gradient=True``.
+    sign : ndarray of shape (n_samples,)
+        ``1 - 2 y`` for targets ``y`` in {0, 1}, in the dtype of ``logits``.
     sample_weight : ndarray of shape (n_samples,)
         Non-negative sample weights.
     gradient : bool, default=True
         Whether to compute the derivative too.
+    work : ndarray of shape (3, n_samples), default=None
+        Scratch space in the dtype of ``logits``; allocated when None.
 
     Returns
     -------
     loss_sum : float
         ``sum_i s_i * loss_i``.
     grad_logits : ndarray of shape (n_samples,) or None
-        ``s_i * (p_i - y_i)``; None when ``gradient=False``.
+        ``s_i * (p_i - y_i)`` (the ``logits`` buffer); None when
+        ``gradient=False``.
     """
-    margin = (2.0 * y - 1.0) * logits
-    exp_neg_abs = np.exp(-np.abs(margin))
-    loss = np.log1p(exp_neg_abs)
-    loss += np.maximum(-margin, 0.0)
-    loss_sum = float(loss @ sample_weight)
+    if work is None:
+        work = np.empty((3, logits.shape[0]), dtype=logits.dtype)
+    exp_neg, one_plus, scratch = work
+    v = np.multiply(logits, sign, out=logits)
+    np.abs(v, out=exp_neg)
+    np.negative(exp_neg, out=exp_neg)
+    np.exp(exp_neg, out=exp_neg)
+    np.add(exp_neg, 1.0, out=one_plus)
+    np.log(one_plus, out=scratch)
+    loss_sum = float(np.dot(scratch, sample_weight))
+    np.maximum(v, 0.0, out=scratch)
+    loss_sum += float(np.dot(scratch, sample_weight))
     if not gradient:
         return loss_sum, None
-    # expit(-m): e / (1 + e) where m >= 0, 1 / (1 + e) where m < 0.
-    denom = 1.0 + exp_neg_abs
-    expit_neg_margin = np.where(margin >= 0, exp_neg_abs, 1.0) / denom
-    grad = expit_neg_margin
-    grad *= 1.0 - 2.0 * y  # -t
+    # Numerator of expit(v): 1 where v > 0, e elsewhere (e <= 1 everywhere).
+    np.greater(v, 0.0, out=scratch)
+    np.maximum(exp_neg, scratch, out=exp_neg)
+    grad = np.divide(exp_neg, one_plus, out=logits)
+    grad *= sign
     grad *= sample_weight
     return loss_sum, grad
 
 
-def multinomial_loss_gradient(logits, y, sample_weight, *, gradient=True):
+def multinomial_loss_gradient(
+    logits, y, sample_weight, *, gradient=True, work=None, true_index=None
+):
     """Weighted multinomial log loss and its derivative w.r.t. the logits.
 
     The per-sample loss is ``logsumexp(z_i) - z_{i, y_i}`` and its derivative
-    is ``softmax(z_i) - onehot(y_i)``. One ``exp`` of the shifted logits gives
-    both the log-normalizer and the probabilities.
+    is ``softmax(z_i) - onehot(y_i)``. The logits are shifted by their
+    per-sample maximum, so the one ``exp`` of the shifted logits never
+    overflows; it gives both the log-normalizer (one ``log`` per sample) and
+    the probabilities.
 
     Parameters
     ----------
-    logits : ndarray of shape (n_samples, n_classes)
-        Raw scores ``Z = X W^T + b``. Overwritten: on return it holds the
-        gradient when ``gradient=True``.
+    logits : ndarray of shape (n_classes, n_samples)
+        Raw scores ``Z^T = (X W + b)^T``, C-contiguous: one row per class so
+        that the reductions over classes run along contiguous memory.
+        Overwritten: on return it holds the gradient when ``gradient=True``.
     y : ndarray of shape (n_samples,)
         Integer class codes in ``[0, n_classes)``.
     sample_weight : ndarray of shape (n_samples,)
         Non-negative sample weights.
     gradient : bool, default=True
         Whether to compute the derivative too.
+    work : ndarray of shape (3, n_samples), default=None
+        Scratch space in the dtype of ``logits``; allocated when None.
+    true_index : ndarray of shape (n_samples,), default=None
+        ``y * n_samples + arange(n_samples)``, the flat positions of the true
+        classes' logits; computed when None.
 
     Returns
     -------
     loss_sum : float
         ``sum_i s_i * loss_i``.
-    grad_logits : ndarray of shape (n_samples, n_classes) or None
-        ``s_i * (softmax(z_i) - onehot(y_i))`` (the ``logits`` buffer).
+    grad_logits : ndarray of shape (n_classes, n_samples) or None
+        ``s_i * (softmax(z_i) - onehot(y_i))`` (the ``logits`` buffer); None
+        when ``gradient=False``.
     """
-    n_samples = logits.shape[0]
-    rows = np.arange(n_samples)
-    true_logit = logits[rows, y]
-    shift = logits.max(axis=1)
-    logits -= shift[:, None]
+    n_samples = logits.shape[1]
+    if work is None:
+        work = np.empty((3, n_samples), dtype=logits.dtype)
+    if true_index is None:
+        true_index = np.asarray(y, dtype=np.intp) * n_samples + np.arange(n_samples)
+    shift, true_logit, scratch = work
+    flat = logits.reshape(-1)
+    np.max(logits, axis=0, out=shift)
+    logits -= shift
+    np.take(flat, true_index, out=true_logit)
     np.exp(logits, out=logits)
-    normalizer = logits.sum(axis=1)
-    loss = np.log(normalizer)
-    loss += shift
-    loss -= true_logit
-    loss_sum = float(loss @ sample_weight)
+    normalizer = np.sum(logits, axis=0, out=shift)
+    np.log(normalizer, out=scratch)
+    loss_sum = float(np.dot(scratch, sample_weight)) - float(np.dot(true_logit, sample_weight))
     if not gradient:
         return loss_sum, None
-    logits *= (sample_weight / normalizer)[:, None]
-    logits[rows, y] -= sample_weight
+    logits *= np.divide(sample_weight, normalizer, out=scratch)
+    flat[true_index] -= sample_weight
     return loss_sum, logits
 
 
@@ -130,7 +171,8 @@ class LinearLogLoss:
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        Training data (float32 or float64).
+        Training data (float32 or float64; computations run in its dtype).
+        Never copied.
     y : ndarray of shape (n_samples,)
         Integer class codes in ``[0, n_classes)``.
     sample_weight : ndarray of shape (n_samples,)
@@ -144,21 +186,39 @@ class LinearLogLoss:
     """
 
     def __init__(self, X, y, sample_weight, *, n_classes, alpha, fit_intercept):
+        if not sp.issparse(X):
+            X = np.asarray(X)
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
         self.X = X
         self.dtype = X.dtype
-        self.n_features = X.shape[1]
+        n_samples, self.n_features = X.shape
         self.n_classes = n_classes
         self.n_outputs = 1 if n_classes == 2 else n_classes
         self.alpha = float(alpha)
         self.fit_intercept = bool(fit_intercept)
-        self.sample_weight = np.asarray(sample_weight, dtype=self.dtype)
-        self.weight_sum = float(self.sample_weight.sum(dtype=np.float64))
-        if self.n_outputs == 1:
-            self.y = np.asarray(y, dtype=self.dtype)
-            self._pointwise = binary_loss_gradient
-        else:
-            self.y = np.asarray(y, dtype=np.intp)
-            self._pointwise = multinomial_loss_gradient
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        self.weight_sum = float(sample_weight.sum())
+        # Normalized once, so that the pointwise sums are already means.
+        self._weight = (sample_weight / self.weight_sum).astype(self.dtype)
+        codes = np.asarray(y, dtype=np.intp)
+        self._sign = (1 - 2 * codes).astype(self.dtype) if self.n_outputs == 1 else None
+        self._codes = codes
+
+        blocked = not sp.issparse(X) and X.flags.c_contiguous
+        row_bytes = max(1, self.n_features * X.dtype.itemsize)
+        rows = max(256, BLOCK_BYTES // row_bytes) if blocked else n_samples
+        rows = max(1, min(rows, n_samples))
+        self._bounds = [
+            (start, min(start + rows, n_samples)) for start in range(0, n_samples, rows)
+        ]
+        if self.n_outputs > 1:
+            self._true_index = [
+                codes[start:stop] * (stop - start) + np.arange(stop - start)
+                for start, stop in self._bounds
+            ]
+        self._logits = np.empty(self.n_outputs * rows, dtype=self.dtype)
+        self._work = np.empty((3, rows), dtype=self.dtype)
 
     @property
     def coef_shape(self):
@@ -169,83 +229,116 @@ class LinearLogLoss:
         """All-zero coefficients in the data's dtype."""
         return np.zeros(self.coef_shape, dtype=self.dtype)
 
-    def weights(self, coef):
-        """The penalized part of ``coef`` (a view)."""
-        return coef[: self.n_features]
-
-    def logits(self, coef):
-        """Logits of every sample, shape (n_samples, n_outputs)."""
-        logits = self.X @ coef[: self.n_features]
-        if self.fit_intercept:
-            logits += coef[-1]
-        return logits
-
     def _penalty(self, coef):
-        w = self.weights(coef)
+        w = coef[: self.n_features].astype(np.float64, copy=False)
         return 0.5 * self.alpha * float(np.vdot(w, w))
 
-    def _pointwise_sums(self, logits, gradient):
+    def _block(self, block, coef, grad):
+        """Loss sum of one block of rows; adds its data gradient into ``grad``."""
+        start, stop = self._bounds[block]
+        n_rows, d = stop - start, self.n_features
+        X = self.X if len(self._bounds) == 1 else self.X[start:stop]
+        weight = self._weight[start:stop]
+        work = self._work[:, :n_rows]
+        weights, intercept = coef[:d], coef[-1] if self.fit_intercept else None
         if self.n_outputs == 1:
-            loss_sum, grad = self._pointwise(
-                logits[:, 0], self.y, self.sample_weight, gradient=gradient
+            if sp.issparse(X):
+                logits = np.asarray(X @ weights[:, 0])
+            else:
+                logits = np.matmul(X, weights[:, 0], out=self._logits[:n_rows])
+            if intercept is not None:
+                logits += intercept[0]
+            loss_sum, residual = binary_loss_gradient(
+                logits, self._sign[start:stop], weight, gradient=grad is not None, work=work
             )
-            return loss_sum, None if grad is None else grad[:, None]
-        return self._pointwise(logits, self.y, self.sample_weight, gradient=gradient)
+            if grad is not None:
+                grad[:d, 0] += X.T @ residual
+                if intercept is not None:
+                    grad[-1, 0] += residual.sum()
+            return loss_sum
+        logits = self._logits[: self.n_outputs * n_rows].reshape(self.n_outputs, n_rows)
+        if sp.issparse(X):
+            np.copyto(logits, np.asarray(X @ weights).T)
+        else:
+            np.matmul(weights.T, X.T, out=logits)
+        if intercept is not None:
+            logits += intercept[:, None]
+        loss_sum, residual = multinomial_loss_gradient(
+            logits,
+            self._codes[start:stop],
+            weight,
+            gradient=grad is not None,
+            work=work,
+            true_index=self._true_index[block],
+        )
+        if grad is not None:
+            grad[:d] += np.asarray(X.T @ residual.T)
+            if intercept is not None:
+                grad[-1] += residual.sum(axis=1)
+        return loss_sum
 
-    def objective(self, coef, logits=None):
-        """Objective ``J`` at ``coef``.
+    def objective(self, coef):
+        """Objective ``J`` at ``coef`` (one pass over ``X``, no gradient)."""
+        coef = np.asarray(coef, dtype=self.dtype)
+        loss = sum(self._block(block, coef, None) for block in range(len(self._bounds)))
+        return loss + self._penalty(coef)
 
-        ``logits`` may be passed when already known (they are overwritten).
-        """
-        if logits is None:
-            logits = self.logits(coef)
-        loss_sum, _ = self._pointwise_sums(logits, gradient=False)
-        return loss_sum / self.weight_sum + self._penalty(coef)
-
-    def objective_gradient(self, coef, logits=None):
+    def objective_gradient(self, coef):
         """Objective ``J`` and its gradient at ``coef`` from one pass of logits.
-
-        ``logits`` may be passed when already known (they are overwritten).
 
         Returns
         -------
         objective : float
-        gradient : ndarray of the shape of ``coef``
+        gradient : ndarray of the shape and dtype of ``coef``
             ``X^T (P - Y) s / sum(s) + alpha W`` (and the column sums of the
             weighted residuals for the intercept row).
         """
-        if logits is None:
-            logits = self.logits(coef)
-        loss_sum, residual = self._pointwise_sums(logits, gradient=True)
-        residual /= self.weight_sum
-        grad = np.empty_like(coef)
-        grad_w = self.X.T @ residual
-        if sp.issparse(grad_w):  # pragma: no cover - defensive, scipy returns ndarray
-            grad_w = grad_w.toarray()
-        grad[: self.n_features] = grad_w
-        if self.fit_intercept:
-            grad[-1] = residual.sum(axis=0)
+        coef = np.asarray(coef, dtype=self.dtype)
+        grad = np.zeros(self.coef_shape, dtype=np.float64)
+        loss = sum(self._block(block, coef, grad) for block in range(len(self._bounds)))
         if self.alpha:
             grad[: self.n_features] += self.alpha * coef[: self.n_features]
-        return loss_sum / self.weight_sum + self._penalty(coef), grad
+        return loss + self._penalty(coef), grad.astype(self.dtype, copy=False)
+
+    def _curvature(self):
+        # Largest second derivative of the pointwise loss w.r.t. the logits:
+        # p (1 - p) <= 1/4 for the sigmoid; the largest eigenvalue of
+        # diag(p) - p p^T is at most 1/2 for the softmax.
+        return 0.25 if self.n_outputs == 1 else 0.5
+
+    def trace_bound(self):
+        """A cheap upper bound on the Lipschitz constant of the gradient.
+
+        ``c * trace(Xt^T S Xt) / sum(s) + alpha`` with ``Xt`` the data with a
+        column of ones when fitting an intercept: the trace bounds the largest
+        eigenvalue. One pass over ``X``; it exceeds the constant by at most a
+        factor ``n_features + fit_intercept``.
+        """
+        total = 0.0
+        for start, stop in self._bounds:
+            X = self.X[start:stop]
+            if sp.issparse(X):
+                norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+            else:
+                norms = np.einsum("ij,ij->i", X, X, out=self._work[0, : stop - start])
+            total += float(np.dot(norms, self._weight[start:stop]))
+        return self._curvature() * (total + self.fit_intercept) + self.alpha
 
     def lipschitz_bound(self, n_iter=30, rtol=1e-3):
         """An estimate of the Lipschitz constant of the gradient.
 
-        The Hessian of the binary loss w.r.t. a logit is at most 1/4 and that
-        of the softmax loss at most 1/2 (largest eigenvalue of
-        ``diag(p) - p p^T``), so ``L = c * lambda_max(Xt^T S Xt) / sum(s) +
-        alpha`` with ``Xt`` the data with a column of ones when fitting an
-        intercept. ``lambda_max`` is found by power iteration from a fixed
-        start vector, so the estimate is reproducible; it approaches the true
-        value from below, and gradient descent converges for any step below
-        ``2 / L``, so ``1 / L`` keeps a safety margin of 2.
+        ``L = c * lambda_max(Xt^T S Xt) / sum(s) + alpha`` (see
+        :meth:`trace_bound` for ``c`` and ``Xt``), with ``lambda_max`` found
+        by power iteration from a fixed start vector, so the estimate is
+        reproducible; it approaches the true value from below, and gradient
+        descent converges for any step below ``2 / L``, so ``1 / L`` keeps a
+        safety margin of 2.
         """
         n_cols = self.n_features + self.fit_intercept
         rng = np.random.default_rng(0)
         v = 1.0 + 0.1 * rng.standard_normal(n_cols)
         v /= np.linalg.norm(v)
-        sw = self.sample_weight.astype(np.float64, copy=False)
+        sw = self._weight.astype(np.float64)
         eig = 0.0
         for _ in range(n_iter):
             v_data = v.astype(self.dtype, copy=False)
@@ -265,5 +358,4 @@ class LinearLogLoss:
             eig = new_eig
             if converged:
                 break
-        curvature = 0.25 if self.n_outputs == 1 else 0.5
-        return curvature * eig / self.weight_sum + self.alpha
+        return self._curvature() * eig + self.alpha

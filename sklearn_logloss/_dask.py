@@ -1,0 +1,239 @@
+"""Fitting on Dask arrays: the gradient is computed chunk by chunk on the cluster.
+
+:class:`DaskLinearLogLoss` offers the interface the solvers use
+(``objective``, ``objective_gradient``, ``init_coef``, ``lipschitz_bound``)
+over a Dask array chunked by rows. Each evaluation maps the *same* loss code
+(:class:`~._loss.LinearLogLoss`) over the row blocks where they live and adds
+up the per-block sums — loss sum, gradient sum, weight sum — so only
+``O(n_features * n_classes)`` numbers travel back to the client; ``X`` is never
+gathered. Dask itself is an optional dependency (``pip install
+sklearn-logloss[dask]``), imported only when a Dask array is passed.
+"""
+
+import numpy as np
+
+from ._loss import LinearLogLoss
+
+__all__ = ["DaskLinearLogLoss", "dask_loss", "is_dask_array"]
+
+
+def is_dask_array(X):
+    """Whether ``X`` is a ``dask.array.Array`` (without importing dask)."""
+    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "to_delayed")
+
+
+def _block_sums(X, y, sample_weight, coef, n_classes, fit_intercept, gradient):
+    """Unnormalized loss (and gradient) sums of one row block."""
+    weight_sum = float(np.sum(sample_weight, dtype=np.float64))
+    if weight_sum == 0.0:
+        return 0.0, (np.zeros_like(coef) if gradient else None), 0.0
+    block = LinearLogLoss(
+        X, y, sample_weight, n_classes=n_classes, alpha=0.0, fit_intercept=fit_intercept
+    )
+    if not gradient:
+        return block.objective(coef) * weight_sum, None, weight_sum
+    mean_loss, mean_grad = block.objective_gradient(coef)
+    return mean_loss * weight_sum, mean_grad * weight_sum, weight_sum
+
+
+def _block_gram_product(X, sample_weight, v, fit_intercept):
+    """Xt^T S Xt v for one row block (Xt: X with a column of ones)."""
+    n_features = X.shape[1]
+    xv = X @ v[:n_features]
+    if fit_intercept:
+        xv = xv + v[-1]
+    xv = xv * sample_weight
+    out = np.empty_like(v)
+    out[:n_features] = X.T @ xv
+    if fit_intercept:
+        out[-1] = xv.sum()
+    return out
+
+
+class DaskLinearLogLoss:
+    """Penalized log loss of a linear model over a row-chunked Dask array.
+
+    Same objective and coefficient layout as :class:`~._loss.LinearLogLoss`.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features)
+        Float data, chunked by rows (column chunks are merged).
+    y : dask.array.Array of shape (n_samples,)
+        Integer class codes, chunked like the rows of ``X``.
+    sample_weight : dask.array.Array of shape (n_samples,)
+        Non-negative weights, chunked like the rows of ``X``.
+    n_classes, alpha, fit_intercept
+        As in :class:`~._loss.LinearLogLoss`.
+    """
+
+    def __init__(self, X, y, sample_weight, *, n_classes, alpha, fit_intercept):
+        import dask
+
+        self._dask = dask
+        X = X.rechunk({1: -1})
+        row_chunks = X.chunks[0]
+        y = y.rechunk((row_chunks,))
+        sample_weight = sample_weight.astype(X.dtype).rechunk((row_chunks,))
+        X, y, sample_weight = dask.persist(X, y, sample_weight)
+        # The persisted arrays own the futures of their blocks on a cluster:
+        # keep them alive as long as the blocks are used.
+        self._persisted = (X, y, sample_weight)
+        self._blocks = list(
+            zip(
+                X.to_delayed().ravel(),
+                y.to_delayed().ravel(),
+                sample_weight.to_delayed().ravel(),
+                strict=True,
+            )
+        )
+        self.dtype = X.dtype
+        self.n_features = X.shape[1]
+        self.n_classes = n_classes
+        self.n_outputs = 1 if n_classes == 2 else n_classes
+        self.alpha = float(alpha)
+        self.fit_intercept = bool(fit_intercept)
+        self.weight_sum = float(sample_weight.sum(dtype=np.float64).compute())
+
+    @property
+    def coef_shape(self):
+        """Shape of the packed coefficient array."""
+        return (self.n_features + self.fit_intercept, self.n_outputs)
+
+    def init_coef(self):
+        """All-zero coefficients in the data's dtype."""
+        return np.zeros(self.coef_shape, dtype=self.dtype)
+
+    def _sums(self, coef, gradient):
+        block_sums = self._dask.delayed(_block_sums, pure=True)
+        tasks = [
+            block_sums(X, y, s, coef, self.n_classes, self.fit_intercept, gradient)
+            for X, y, s in self._blocks
+        ]
+        results = self._dask.compute(*tasks)
+        loss_sum = sum(r[0] for r in results)
+        grad_sum = sum(r[1] for r in results) if gradient else None
+        return loss_sum, grad_sum
+
+    def _penalty(self, coef):
+        w = coef[: self.n_features]
+        return 0.5 * self.alpha * float(np.vdot(w, w))
+
+    def objective(self, coef):
+        """Objective ``J`` at ``coef``."""
+        loss_sum, _ = self._sums(coef, gradient=False)
+        return loss_sum / self.weight_sum + self._penalty(coef)
+
+    def objective_gradient(self, coef):
+        """Objective ``J`` and its gradient at ``coef``, reduced over blocks."""
+        loss_sum, grad = self._sums(coef, gradient=True)
+        grad = np.asarray(grad / self.weight_sum, dtype=coef.dtype)
+        if self.alpha:
+            grad[: self.n_features] += self.alpha * coef[: self.n_features]
+        return loss_sum / self.weight_sum + self._penalty(coef), grad
+
+    def lipschitz_bound(self, n_iter=20, rtol=1e-3):
+        """Lipschitz bound of the gradient by power iteration over the blocks.
+
+        See :meth:`~._loss.LinearLogLoss.lipschitz_bound`; each power step is
+        one pass over the blocks.
+        """
+        product = self._dask.delayed(_block_gram_product, pure=True)
+        v = 1.0 + 0.1 * np.random.default_rng(0).standard_normal(
+            self.n_features + self.fit_intercept
+        )
+        v = (v / np.linalg.norm(v)).astype(self.dtype)
+        eig = 0.0
+        for _ in range(n_iter):
+            parts = self._dask.compute(
+                *[product(X, s, v, self.fit_intercept) for X, _, s in self._blocks]
+            )
+            new_v = np.sum(parts, axis=0, dtype=np.float64)
+            new_eig = float(np.linalg.norm(new_v))
+            if new_eig == 0.0:
+                break
+            v = (new_v / new_eig).astype(self.dtype)
+            converged = abs(new_eig - eig) <= rtol * new_eig
+            eig = new_eig
+            if converged:
+                break
+        curvature = 0.25 if self.n_outputs == 1 else 0.5
+        return curvature * eig / self.weight_sum + self.alpha
+
+
+def dask_loss(estimator, X, y, sample_weight):
+    """Validate Dask inputs and build the loss; returns ``(loss, classes)``.
+
+    Only small results travel to the client: the classes, the class counts,
+    and whether ``X`` is finite.
+    """
+    import dask.array as da
+    from sklearn.utils.class_weight import compute_class_weight
+    from sklearn.utils.multiclass import check_classification_targets
+
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-D Dask array for X, got {X.ndim} dimension(s).")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    y = da.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y should be a 1-D array, got an array of shape {y.shape}.")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            "Found input variables with inconsistent numbers of samples: "
+            f"[{X.shape[0]}, {y.shape[0]}]"
+        )
+    if not bool(da.isfinite(X).all().compute()):
+        raise ValueError("Input X contains NaN or infinity.")
+    classes = np.unique(da.unique(y).compute())
+    check_classification_targets(classes)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but "
+            f"the data contains only one class: {classes[0]!r}."
+        )
+    X = X.rechunk({1: -1})
+    y = y.rechunk((X.chunks[0],))
+    codes = y.map_blocks(_encode, classes, dtype=np.intp)
+    if sample_weight is None:
+        sample_weight = da.ones(X.shape[0], chunks=(X.chunks[0],), dtype=X.dtype)
+    else:
+        sample_weight = da.asarray(sample_weight).astype(X.dtype).rechunk((X.chunks[0],))
+        if sample_weight.shape != (X.shape[0],):
+            raise ValueError(
+                f"sample_weight.shape == {sample_weight.shape}, expected ({X.shape[0]},)!"
+            )
+        if bool((~da.isfinite(sample_weight) | (sample_weight < 0)).any().compute()):
+            raise ValueError("sample_weight must be finite and non-negative.")
+    if estimator.class_weight is not None:
+        if isinstance(estimator.class_weight, str):
+            counts = da.bincount(codes, minlength=classes.shape[0]).compute()
+            per_class = compute_class_weight(
+                estimator.class_weight, classes=classes, y=np.repeat(classes, counts)
+            )
+        else:
+            per_class = compute_class_weight(estimator.class_weight, classes=classes, y=classes)
+        per_class = per_class.astype(X.dtype)
+        sample_weight = sample_weight * codes.map_blocks(
+            lambda block: per_class[block], dtype=X.dtype
+        )
+    estimator.n_features_in_ = X.shape[1]
+    estimator.__dict__.pop("feature_names_in_", None)
+    loss = DaskLinearLogLoss(
+        X,
+        codes,
+        sample_weight,
+        n_classes=classes.shape[0],
+        alpha=estimator.alpha,
+        fit_intercept=estimator.fit_intercept,
+    )
+    if not loss.weight_sum > 0:
+        raise ValueError(
+            "The sample weights (times the class weights) sum to zero; at least "
+            "one sample needs a positive weight."
+        )
+    return loss, classes
+
+
+def _encode(block, classes):
+    return np.searchsorted(classes, block)
