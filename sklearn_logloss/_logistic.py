@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -35,6 +36,36 @@ def _is_real(value):
 
 def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+class _EarlyStopping:
+    """Solver callback: validation log loss per iteration, best coefficients.
+
+    Asks to stop once the validation loss has not improved by at least
+    ``tol`` for ``patience`` consecutive iterations.
+    """
+
+    def __init__(self, validation_loss, patience, tol, coef):
+        self.validation_loss = validation_loss
+        self.patience = patience
+        self.tol = tol
+        self.history = []
+        self.best_loss = np.inf
+        self.best_coef = coef
+        self.best_iteration = 0
+        self.no_improvement = 0
+        self(coef)
+
+    def __call__(self, coef):
+        value = self.validation_loss.objective(coef)
+        self.history.append(value)
+        if value < self.best_loss - self.tol:
+            self.best_loss, self.best_coef = value, np.array(coef, copy=True)
+            self.best_iteration = len(self.history) - 1
+            self.no_improvement = 0
+        else:
+            self.no_improvement += 1
+        return self.no_improvement >= self.patience
 
 
 class GDLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -105,9 +136,25 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         When True and the estimator was fitted on the same classes and
         features, start from the previous ``coef_`` and ``intercept_``.
 
+    early_stopping : bool, default=False
+        Whether to hold out a stratified ``validation_fraction`` of the
+        training data, measure its log loss after every iteration
+        (``validation_loss_history_``) and stop once it has not improved by
+        at least ``tol`` for ``n_iter_no_change`` consecutive iterations. The
+        coefficients of the best validation loss are restored. As in
+        :class:`~sklearn.neural_network.MLPClassifier`.
+
+    validation_fraction : float, default=0.1
+        Proportion of the training data held out for early stopping, in
+        (0, 1). Only used when ``early_stopping=True``.
+
+    n_iter_no_change : int, default=10
+        Number of iterations without improvement of the validation loss
+        before stopping. Only used when ``early_stopping=True``.
+
     random_state : int, RandomState instance or None, default=None
-        Not used by the deterministic full-batch solvers; reserved for the
-        randomized parts of training (validation splits, minibatches).
+        Seed of the validation split when ``early_stopping=True``; the
+        full-batch solvers are otherwise deterministic.
 
     verbose : int, default=0
         When ``>= 1``, print the iteration, objective and gradient norm at
@@ -130,6 +177,17 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
     loss_history_ : ndarray of shape (n_iter_ + 1,)
         The objective ``J`` at the starting point and after every iteration;
         the last entry is ``J`` at ``coef_`` and ``intercept_``.
+
+    validation_loss_history_ : ndarray of shape (n_iter_ + 1,)
+        With ``early_stopping=True``: the log loss of the held-out samples
+        at the start and after every iteration. The returned coefficients are
+        those of iteration ``best_iteration_`` (``loss_history_`` and
+        ``validation_loss_history_`` keep the iterations after it, as
+        ``MLPClassifier``'s curves do).
+
+    best_iteration_ : int
+        With ``early_stopping=True``: the iteration whose coefficients were
+        restored.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -184,6 +242,9 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         fit_intercept=True,
         class_weight=None,
         warm_start=False,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         random_state=None,
         verbose=0,
     ):
@@ -195,6 +256,9 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.class_weight = class_weight
         self.warm_start = warm_start
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
         self.verbose = verbose
 
@@ -221,7 +285,14 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         cw = self.class_weight
         if not (cw is None or isinstance(cw, dict) or (isinstance(cw, str) and cw == "balanced")):
             raise _param_error("class_weight", owner, "a dict, 'balanced' or None", cw)
-        for name in ("fit_intercept", "warm_start"):
+        frac = self.validation_fraction
+        if not (_is_real(frac) and 0 < frac < 1):
+            raise _param_error("validation_fraction", owner, "a float in the range (0, 1)", frac)
+        if not (_is_int(self.n_iter_no_change) and self.n_iter_no_change >= 1):
+            raise _param_error(
+                "n_iter_no_change", owner, "an int in the range [1, inf)", self.n_iter_no_change
+            )
+        for name in ("fit_intercept", "warm_start", "early_stopping"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise _param_error(name, owner, "a bool", getattr(self, name))
         if not (_is_int(self.verbose) and self.verbose >= 0):
@@ -248,11 +319,17 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        validation = None
         if is_dask_array(X):
+            if self.early_stopping:
+                raise ValueError("early_stopping=True is not supported for Dask arrays.")
             loss, classes = dask_loss(self, X, y, sample_weight)
         else:
-            loss, classes = self._in_memory_loss(X, y, sample_weight)
+            loss, classes, validation = self._in_memory_loss(X, y, sample_weight)
         coef = self._initial_coef(loss, classes)
+        monitor = None
+        if validation is not None:
+            monitor = _EarlyStopping(validation, self.n_iter_no_change, self.tol, coef)
         solver_name = _AUTO_SOLVER if self.solver == "auto" else self.solver
         result = SOLVERS[solver_name](
             loss,
@@ -261,8 +338,9 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             max_iter=self.max_iter,
             tol=self.tol,
             verbose=self.verbose,
+            callback=monitor,
         )
-        if not result.converged:
+        if not (result.converged or result.stopped):
             warnings.warn(
                 f"GDLogisticRegression (solver={solver_name!r}) did not converge "
                 f"after max_iter={self.max_iter} iteration(s): the gradient norm "
@@ -274,9 +352,19 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             )
 
         self.classes_ = classes
-        self._store_coef(result.coef, loss, loss.dtype)
         self.n_iter_ = result.n_iter
         self.loss_history_ = result.loss_history
+        for name in ("validation_loss_history_", "best_iteration_"):
+            self.__dict__.pop(name, None)
+        if monitor is not None:
+            if not result.stopped:
+                monitor(result.coef)  # the final iterate, if the solver converged first
+                monitor.history = monitor.history[: result.n_iter + 1]
+            self.validation_loss_history_ = np.asarray(monitor.history)
+            self.best_iteration_ = monitor.best_iteration
+            self._store_coef(monitor.best_coef, loss, loss.dtype)
+        else:
+            self._store_coef(result.coef, loss, loss.dtype)
         # A later partial_fit starts a fresh step schedule from this solution.
         for name in ("t_", "_partial_fit_step"):
             self.__dict__.pop(name, None)
@@ -301,6 +389,23 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             )
         sample_weight = self._sample_weight(sample_weight, X, y)
 
+        validation = None
+        if self.early_stopping:
+            train, held_out = train_test_split(
+                np.arange(X.shape[0]),
+                test_size=self.validation_fraction,
+                stratify=y_encoded,
+                random_state=self.random_state,
+            )
+            validation = LinearLogLoss(
+                X[held_out],
+                y_encoded[held_out],
+                sample_weight[held_out].astype(X.dtype, copy=False),
+                n_classes=classes.shape[0],
+                alpha=0.0,
+                fit_intercept=self.fit_intercept,
+            )
+            X, y_encoded, sample_weight = X[train], y_encoded[train], sample_weight[train]
         loss = LinearLogLoss(
             X,
             y_encoded,
@@ -309,7 +414,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             alpha=self.alpha,
             fit_intercept=self.fit_intercept,
         )
-        return loss, classes
+        return loss, classes, validation
 
     def _sample_weight(self, sample_weight, X, y, *, classes=None):
         """Validated sample weights times class weights, with a positive sum."""

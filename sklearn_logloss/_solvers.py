@@ -2,12 +2,13 @@
 
 Every solver has the signature::
 
-    solver(loss, coef, *, learning_rate, max_iter, tol, verbose) -> SolverResult
+    solver(loss, coef, *, learning_rate, max_iter, tol, verbose, callback) -> SolverResult
 
 and only calls ``loss.logits``, ``loss.objective`` and
 ``loss.objective_gradient``: no solver re-derives the loss. Each update moves
 along the negative gradient. A new solver is one function here plus one entry
-in :data:`SOLVERS`.
+in :data:`SOLVERS`. ``callback(coef)``, when given, is called after every
+iteration; a True return stops the solver (used for early stopping).
 
 Stopping rule (shared by all solvers): stop once the Euclidean norm of the
 gradient of ``J`` falls to ``tol`` times its norm at the all-zero
@@ -16,7 +17,7 @@ not depend on the starting point, so a warm start stops where a cold one
 would.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -44,6 +45,8 @@ class SolverResult:
         The absolute gradient-norm threshold the run used.
     learning_rate : float
         The last step size used.
+    stopped : bool
+        Whether ``callback`` asked to stop (early stopping).
     """
 
     coef: np.ndarray
@@ -53,7 +56,7 @@ class SolverResult:
     grad_norm: float
     grad_tol: float
     learning_rate: float
-    extra: dict = field(default_factory=dict)
+    stopped: bool = False
 
 
 def gradient_tolerance(loss, coef, grad, tol):
@@ -90,7 +93,7 @@ def _diverged_error(learning_rate, it):
     )
 
 
-def gradient_descent(loss, coef, *, learning_rate, max_iter, tol, verbose=0):
+def gradient_descent(loss, coef, *, learning_rate, max_iter, tol, verbose=0, callback=None):
     """Gradient descent with a fixed learning rate (``solver="gd"``).
 
     The textbook update ``w <- w - eta * grad J(w)``. With
@@ -109,6 +112,7 @@ def gradient_descent(loss, coef, *, learning_rate, max_iter, tol, verbose=0):
     history = [objective]
     grad_norm = float(np.linalg.norm(grad))
     converged = grad_norm <= grad_tol
+    stopped = False
     it = 0
     with np.errstate(over="ignore", invalid="ignore"):
         while not converged and it < max_iter:
@@ -123,6 +127,9 @@ def gradient_descent(loss, coef, *, learning_rate, max_iter, tol, verbose=0):
             history.append(objective)
             _report(verbose, it, objective, grad_norm, step)
             converged = grad_norm <= grad_tol
+            if callback is not None and callback(coef):
+                stopped = True
+                break
     return SolverResult(
         coef=coef,
         n_iter=it,
@@ -131,10 +138,13 @@ def gradient_descent(loss, coef, *, learning_rate, max_iter, tol, verbose=0):
         grad_norm=grad_norm,
         grad_tol=grad_tol,
         learning_rate=float(step),
+        stopped=stopped,
     )
 
 
-def accelerated_gradient_descent(loss, coef, *, learning_rate, max_iter, tol, verbose=0):
+def accelerated_gradient_descent(
+    loss, coef, *, learning_rate, max_iter, tol, verbose=0, callback=None
+):
     """Nesterov's accelerated gradient with backtracking and restart (``"agd"``).
 
     The FISTA scheme for a smooth objective: from the extrapolated point
@@ -170,7 +180,7 @@ def accelerated_gradient_descent(loss, coef, *, learning_rate, max_iter, tol, ve
     momentum = 1.0
     history = [f_x]
     grad_norm = float(np.linalg.norm(grad_y))
-    converged = False
+    converged = stopped = False
     it = 0
     with np.errstate(over="ignore", invalid="ignore"):
         while it < max_iter:
@@ -210,6 +220,9 @@ def accelerated_gradient_descent(loss, coef, *, learning_rate, max_iter, tol, ve
             if small_gradient_at_y:
                 converged = True
                 break
+            if callback is not None and callback(x):
+                stopped = True
+                break
     return SolverResult(
         coef=x,
         n_iter=it,
@@ -218,6 +231,7 @@ def accelerated_gradient_descent(loss, coef, *, learning_rate, max_iter, tol, ve
         grad_norm=grad_norm,
         grad_tol=grad_tol,
         learning_rate=1.0 / lipschitz,
+        stopped=stopped,
     )
 
 
