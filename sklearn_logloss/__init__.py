@@ -10,15 +10,19 @@ log_loss, log_loss_from_logits
     and, exactly, from logits.
 neg_log_loss_scorer
     A scikit-learn scorer of the negative log loss, exact from logits.
+LossCurveDisplay
+    The training (and validation) loss curve of a fit, as a matplotlib plot.
 """
 
 from ._logistic import GDLogisticRegression
 from .metrics import log_loss, log_loss_from_logits, neg_log_loss_scorer
+from .plotting import LossCurveDisplay
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GDLogisticRegression",
+    "LossCurveDisplay",
     "log_loss",
     "log_loss_from_logits",
     "neg_log_loss_scorer",
