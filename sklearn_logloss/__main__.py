@@ -42,7 +42,9 @@ from sklearn.utils.multiclass import type_of_target
 
 from . import __version__
 from ._logistic import GDLogisticRegression
+from ._loss import LinearLogLoss
 from .metrics import neg_log_loss_scorer
+from .plotting import LossCurveDisplay
 
 __all__ = [
     "CLIError",
@@ -55,6 +57,8 @@ __all__ = [
     "load_dataset",
     "main",
     "run_comparison",
+    "save_training_curves",
+    "training_curves",
 ]
 
 PROG = "sklearn-logloss"
@@ -263,6 +267,13 @@ def build_parser():
         default=0,
         metavar="SEED",
         help="seed of the fold shuffling and of SGDClassifier (default: 0)",
+    )
+    parser.add_argument(
+        "--plot",
+        metavar="PATH",
+        help="also save the training curves (objective per iteration, fitted on the whole "
+        "dataset) of the three models as a PNG image at PATH (needs matplotlib: "
+        "pip install sklearn-logloss[plot])",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
@@ -822,7 +833,85 @@ def main(argv=None):
             random_state=args.random_state,
         )
     )
+    if args.plot:
+        try:
+            curves = training_curves(dataset, args.alpha, random_state=args.random_state)
+            save_training_curves(curves, args.plot, title=f"{dataset.name}, alpha={args.alpha:g}")
+        except CLIError as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            return 2
+        print(f"Training curves saved to {args.plot}")
     return 0
+
+
+def training_curves(dataset, alpha, *, random_state=0):
+    """Objective per iteration of the three models, fitted on the whole dataset.
+
+    ``GDLogisticRegression`` reports its curve (``loss_history_``). The other
+    two do not keep one, so their curve is rebuilt by refitting with
+    ``max_iter = 1, 2, ...`` up to their iteration count: lbfgs and SGD are
+    deterministic, so each refit retraces the first iterations of the full
+    run. Every curve is the same objective ``J`` (mean log loss plus
+    ``alpha / 2 * ||W||^2``) on the standardized data.
+
+    Returns
+    -------
+    curves : dict of str to ndarray
+        Objective values from iteration 0 on, keyed by model name.
+    """
+    X = StandardScaler().fit_transform(dataset.X)
+    classes, codes = np.unique(dataset.y, return_inverse=True)
+    n = X.shape[0]
+    objective = LinearLogLoss(
+        X, codes, np.ones(n), n_classes=classes.shape[0], alpha=alpha, fit_intercept=True
+    ).objective
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gd = GDLogisticRegression(alpha=alpha, max_iter=10_000).fit(X, dataset.y)
+        curves = {"GDLogisticRegression": gd.loss_history_}
+        for name, make in (
+            ("LogisticRegression", lambda k: LogisticRegression(C=1 / (alpha * n), max_iter=k)),
+            (
+                "SGDClassifier",
+                lambda k: SGDClassifier(
+                    loss="log_loss", alpha=alpha, max_iter=k, tol=None, random_state=random_state
+                ),
+            ),
+        ):
+            n_iter = int(np.max(make(1000).fit(X, dataset.y).n_iter_))
+            values = [
+                objective(np.zeros(((X.shape[1] + 1), len(classes) if len(classes) > 2 else 1)))
+            ]
+            for k in range(1, min(n_iter, 200) + 1):
+                model = make(k).fit(X, dataset.y)
+                values.append(objective(np.vstack([model.coef_.T, model.intercept_[None]])))
+            curves[name] = np.asarray(values)
+    return curves
+
+
+def save_training_curves(curves, path, *, title=""):
+    """Draw the curves with :class:`~sklearn_logloss.LossCurveDisplay` and save a PNG."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise CLIError("--plot needs matplotlib: pip install sklearn-logloss[plot]") from None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, curve in curves.items():
+        LossCurveDisplay(loss_history=curve, estimator_name=name).plot(ax=ax)
+    ax.set_yscale("log")
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlim(left=0)
+    ax.set_ylabel("objective J (mean log loss + alpha/2 ||W||^2)")
+    ax.set_title(title)
+    try:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    except OSError as exc:
+        raise CLIError(f"cannot write the plot to {path!r}: {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
 
 
 if __name__ == "__main__":

@@ -370,3 +370,31 @@ def test_model_failure_is_reported_as_one_line(capsys, tmp_path):
     assert status == 2, out
     assert len(err.splitlines()) == 1
     assert err.startswith("sklearn-logloss: error: GDLogisticRegression failed on 'huge.csv': ")
+
+
+def test_plot_saves_the_three_training_curves(tmp_path, capsys):
+    from sklearn_logloss.__main__ import load_dataset, training_curves
+
+    path = tmp_path / "curves.png"
+    assert main(["--dataset", "iris", "--cv", "3", "--plot", str(path)]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Training curves saved to" in capsys.readouterr().out
+
+    curves = training_curves(load_dataset("iris"), 1e-4)
+    assert list(curves) == ["GDLogisticRegression", "LogisticRegression", "SGDClassifier"]
+    # Every curve starts at the objective of the all-zero model, log(3) for 3 classes.
+    for curve in curves.values():
+        assert curve[0] == pytest.approx(np.log(3), rel=1e-12)
+    # GD and lbfgs minimize the same objective: both curves end at the same value.
+    assert curves["GDLogisticRegression"][-1] == pytest.approx(
+        curves["LogisticRegression"][-1], rel=1e-3
+    )
+    assert np.all(np.diff(curves["GDLogisticRegression"]) <= 1e-12)
+
+
+def test_plot_to_an_unwritable_path_is_a_one_line_error(tmp_path, capsys):
+    status = main(["--dataset", "iris", "--cv", "3", "--plot", str(tmp_path / "no" / "x.png")])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sklearn-logloss: error: cannot write the plot")
+    assert err.count("\n") == 1 and "Traceback" not in err
