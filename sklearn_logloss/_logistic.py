@@ -97,19 +97,27 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         ``alpha=0`` fits the unpenalized model (whose coefficients grow
         without bound on separable data).
 
-    solver : {"auto", "gd", "agd"}, default="auto"
-        The gradient method:
+    solver : {"auto", "gd", "agd", "bb"}, default="auto"
+        The gradient method; every update moves along ``-grad J``:
 
         - ``"gd"``: gradient descent with a fixed step ``learning_rate``, the
           textbook update ``w <- w - learning_rate * grad J(w)``.
         - ``"agd"``: Nesterov's accelerated gradient with a backtracking
-          step-size rule and adaptive restart.
-        - ``"auto"``: currently ``"agd"``.
+          step-size rule and adaptive restart; ``loss_history_`` never
+          increases.
+        - ``"bb"``: Barzilai-Borwein step sizes safeguarded by a nonmonotone
+          line search; ``loss_history_`` never exceeds the largest of its
+          previous 10 entries.
+        - ``"auto"``: currently ``"agd"``. (``"bb"`` is often faster, but
+          its step sizes amplify rounding differences, so refits on
+          equivalent data, e.g. weights versus repeated rows, agree only to
+          the tolerance, not to rounding.)
 
     learning_rate : float or "auto", default="auto"
         The step size. ``"auto"`` uses ``1 / L`` with ``L`` an estimate of
         the Lipschitz constant of the gradient (from the largest eigenvalue
-        of the weighted Gram matrix, by power iteration). For ``"agd"`` it is
+        of the weighted Gram matrix, by power iteration). For ``"agd"`` and
+        ``"bb"`` it is
         the initial step, which backtracking may shrink. A fixed step that
         makes ``"gd"`` diverge raises a ValueError.
 

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SOLVERS", "SolverResult", "accelerated_gradient_descent", "gradient_descent"]
+__all__ = [
+    "SOLVERS",
+    "SolverResult",
+    "accelerated_gradient_descent",
+    "barzilai_borwein",
+    "gradient_descent",
+]
 
 
 @dataclass
@@ -235,8 +241,72 @@ def accelerated_gradient_descent(
     )
 
 
+def barzilai_borwein(loss, coef, *, learning_rate, max_iter, tol, verbose=0, callback=None):
+    """Barzilai-Borwein steps with a nonmonotone line search (``"bb"``).
+
+    Update ``w_{k+1} = w_k - eta_k grad J(w_k)`` where the trial step is the
+    Barzilai-Borwein step ``eta = s^T s / s^T r`` (``s = w_k - w_{k-1}``,
+    ``r = grad J(w_k) - grad J(w_{k-1})``), an estimate of the inverse
+    curvature along the last move, clipped to ``[1e-10, 1e10] / L0``.
+
+    Step-size rule (safeguard): the nonmonotone Armijo condition of Grippo,
+    Lampariello and Lucidi,
+    ``J(w_k - eta g) <= max(J over the last 10 iterates) - 1e-4 eta ||g||^2``,
+    halving ``eta`` until it holds. ``loss_history`` may therefore rise, but
+    never above the largest of its previous 10 entries. The first trial step
+    is ``learning_rate`` (``"auto"``: ``1 / L`` from five power iterations).
+    Each trial costs one evaluation of the objective and its gradient.
+    """
+    window = 10
+    lipschitz = loss.lipschitz_bound(n_iter=5) if learning_rate == "auto" else 1.0 / learning_rate
+    step = 1.0 / lipschitz
+    rounding = 16 * np.finfo(loss.dtype).eps
+    objective, grad = loss.objective_gradient(coef)
+    grad_tol = gradient_tolerance(loss, coef, grad, tol)
+    history = [objective]
+    grad_norm = float(np.linalg.norm(grad))
+    converged, stopped = grad_norm <= grad_tol, False
+    it = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        while not converged and it < max_iter:
+            it += 1
+            reference = max(history[-window:])
+            while True:
+                new_coef = coef - step * grad
+                new_objective, new_grad = loss.objective_gradient(new_coef)
+                if new_objective <= reference - 1e-4 * step * grad_norm**2 + rounding * abs(
+                    reference
+                ):
+                    break
+                step *= 0.5
+            s = (new_coef - coef).ravel()
+            r = (new_grad - grad).ravel().astype(np.float64)
+            curvature = float(np.dot(s, r))
+            coef, objective, grad = new_coef, new_objective, new_grad
+            grad_norm = float(np.linalg.norm(grad))
+            history.append(objective)
+            _report(verbose, it, objective, grad_norm, step)
+            converged = grad_norm <= grad_tol
+            if callback is not None and callback(coef):
+                stopped = True
+                break
+            step = float(np.dot(s, s)) / curvature if curvature > 0 else 1.0 / lipschitz
+            step = min(max(step, 1e-10 / lipschitz), 1e10 / lipschitz)
+    return SolverResult(
+        coef=coef,
+        n_iter=it,
+        loss_history=np.asarray(history, dtype=np.float64),
+        converged=converged,
+        grad_norm=grad_norm,
+        grad_tol=grad_tol,
+        learning_rate=float(step),
+        stopped=stopped,
+    )
+
+
 #: Name -> solver function. The one place a solver is registered.
 SOLVERS = {
     "gd": gradient_descent,
     "agd": accelerated_gradient_descent,
+    "bb": barzilai_borwein,
 }
