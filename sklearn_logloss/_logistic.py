@@ -182,11 +182,11 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
     n_iter_ : int
         Number of gradient iterations run.
 
-    loss_history_ : ndarray of shape (n_iter_ + 1,)
+    loss_history_ : ndarray of shape (`n_iter_` + 1,)
         The objective ``J`` at the starting point and after every iteration;
         the last entry is ``J`` at ``coef_`` and ``intercept_``.
 
-    validation_loss_history_ : ndarray of shape (n_iter_ + 1,)
+    validation_loss_history_ : ndarray of shape (`n_iter_` + 1,)
         With ``early_stopping=True``: the log loss of the held-out samples
         at the start and after every iteration. The returned coefficients are
         those of iteration ``best_iteration_`` (``loss_history_`` and
@@ -200,7 +200,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit. Defined only when ``X`` has
         feature names that are all strings.
 
