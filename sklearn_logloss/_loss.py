@@ -44,9 +44,7 @@ __all__ = [
 BLOCK_BYTES = 1 << 21
 
 
-def binary_loss_gradient(
-    logits, sign, sample_weight, *, gradient=True, work=None, proba_out=None
-):
+def binary_loss_gradient(logits, sign, sample_weight, *, gradient=True, work=None, proba_out=None):
     """Weighted binary log loss and its derivative w.r.t. the logits.
 
     With ``sign = 1 - 2 y`` (+1 for class 0, -1 for class 1) and
@@ -75,8 +73,7 @@ def binary_loss_gradient(
     proba_out : ndarray of shape (n_samples,), default=None
         When given (with ``gradient=True``), receives ``expit(v)``, the
         probability of the class *not* observed; ``expit(v) (1 - expit(v))``
-        is the second derivative of the loss (see
-        :meth:`LinearLogLoss.hessian_forms`).
+        is the second derivative of the loss.
 
     Returns
     -------
@@ -343,77 +340,6 @@ class LinearLogLoss:
         coef = np.asarray(coef, dtype=self.dtype)
         grad = np.zeros(self.coef_shape, dtype=np.float64)
         return self._finish(coef, self._sweep(coef, grad), grad)
-
-    # Logit space. The logits are linear in the coefficients, so a solver that
-    # keeps them can move along several directions at the cost of pointwise
-    # operations only: the methods below take logits it maintains.
-
-    def logits(self, coef, out=None):
-        """Logits ``Xt coef`` of every sample, shape (n_outputs, n_samples).
-
-        Linear in ``coef``: the logits of a direction ``d`` (intercept row
-        included) are the change of the logits along it.
-        """
-        coef = np.asarray(coef, dtype=self.dtype)
-        if out is None:
-            out = np.empty((self.n_outputs, self.X.shape[0]), dtype=self.dtype)
-        return self._product(self.X, coef, out)
-
-    def objective_gradient_at(self, coef, logits, proba_out):
-        """Objective and gradient at ``coef`` given its ``logits`` (unchanged).
-
-        ``proba_out`` (shape of ``logits``) receives the probabilities that
-        :meth:`hessian_forms` needs. No product with ``X`` is made for the
-        loss; the gradient makes one with ``X^T``.
-        """
-        coef = np.asarray(coef, dtype=self.dtype)
-        grad = np.zeros(self.coef_shape, dtype=np.float64)
-        total = 0.0
-        for block, (start, stop) in enumerate(self._bounds):
-            buffer = self._block_buffer(block)
-            np.copyto(buffer, logits[:, start:stop])
-            total += self._pointwise(block, buffer, grad, proba_out[:, start:stop])
-        return self._finish(coef, total, grad)
-
-    def hessian_forms(self, proba, logit_directions, coef_directions):
-        """The matrix ``d_i^T H d_j`` of the Hessian ``H`` of ``J`` on directions.
-
-        ``H`` is taken where ``proba`` was recorded by
-        :meth:`objective_gradient_at`; ``logit_directions[i]`` must be
-        ``logits(coef_directions[i])``. The data term is
-        ``sum_i s_i u_i^T (diag(p_i) - p_i p_i^T) v_i / sum(s)`` (for two
-        classes ``p_i (1 - p_i) u_i v_i``), the penalty adds
-        ``alpha <d_i, d_j>`` over the weights.
-        """
-        m = len(logit_directions)
-        forms = np.zeros((m, m))
-        for block, (start, stop) in enumerate(self._bounds):
-            weight = self._weight[start:stop]
-            p = proba[:, start:stop]
-            dirs = [u[:, start:stop] for u in logit_directions]
-            if self.n_outputs == 1:
-                weighted = p[0] * (1 - p[0])
-                weighted *= weight
-                weighted_dirs = [weighted * u[0] for u in dirs]
-                for i in range(m):
-                    for j in range(i + 1):
-                        forms[i, j] += float(np.dot(weighted_dirs[i], dirs[j][0]))
-                continue
-            p_dirs = [p * u for u in dirs]
-            means = [pu.sum(axis=0) for pu in p_dirs]
-            for i in range(m):
-                for j in range(i + 1):
-                    per_sample = np.einsum("kn,kn->n", p_dirs[i], dirs[j])
-                    per_sample -= means[i] * means[j]
-                    forms[i, j] += float(np.dot(per_sample, weight))
-        d = self.n_features
-        for i in range(m):
-            for j in range(i + 1):
-                wi = coef_directions[i][:d].astype(np.float64, copy=False)
-                wj = coef_directions[j][:d].astype(np.float64, copy=False)
-                forms[i, j] += self.alpha * float(np.vdot(wi, wj))
-                forms[j, i] = forms[i, j]
-        return forms
 
     def _curvature(self):
         # Largest second derivative of the pointwise loss w.r.t. the logits:
