@@ -16,12 +16,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._compat import check_sample_weight
 from ._dask import dask_loss, is_dask_array
 from ._loss import LinearLogLoss
-from ._solvers import SOLVERS
+from ._solvers import SOLVERS, auto_solver
 
 __all__ = ["GDLogisticRegression"]
 
 _SOLVER_NAMES = ("auto", *SOLVERS)
-_AUTO_SOLVER = "agd"
+_AUTO_SOLVER = auto_solver  # loss -> the name solver="auto" stands for
 
 
 def _param_error(name, owner, expected, value):
@@ -97,8 +97,8 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         ``alpha=0`` fits the unpenalized model (whose coefficients grow
         without bound on separable data).
 
-    solver : {"auto", "gd", "agd", "bb"}, default="auto"
-        The gradient method; every update moves along ``-grad J``:
+    solver : {"auto", "gd", "agd", "bb", "momentum"}, default="auto"
+        The gradient method; every update is a gradient step:
 
         - ``"gd"``: gradient descent with a fixed step ``learning_rate``, the
           textbook update ``w <- w - learning_rate * grad J(w)``.
@@ -108,18 +108,23 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         - ``"bb"``: Barzilai-Borwein step sizes safeguarded by a nonmonotone
           line search; ``loss_history_`` never exceeds the largest of its
           previous 10 entries.
-        - ``"auto"``: currently ``"agd"``. (``"bb"`` is often faster, but
-          its step sizes amplify rounding differences, so refits on
-          equivalent data, e.g. weights versus repeated rows, agree only to
-          the tolerance, not to rounding.)
+        - ``"momentum"``: a gradient step plus a multiple of the previous
+          step (heavy ball), both coefficients minimizing a quadratic model
+          of ``J`` on the plane they span (a two-dimensional line search);
+          the conjugate gradient method on quadratics. ``loss_history_``
+          never increases. Keeps four arrays of logits, ``n_samples`` by
+          ``n_classes`` (one column for two classes).
+        - ``"auto"``: ``"momentum"``, unless its logits would take more than
+          a quarter of the memory of ``X`` and more than 16 MiB (many
+          classes, few features); then ``"bb"``. ``"agd"`` for Dask arrays.
 
     learning_rate : float or "auto", default="auto"
         The step size. ``"auto"`` uses ``1 / L`` with ``L`` an estimate of
         the Lipschitz constant of the gradient (from the largest eigenvalue
-        of the weighted Gram matrix, by power iteration). For ``"agd"`` and
-        ``"bb"`` it is
-        the initial step, which backtracking may shrink. A fixed step that
-        makes ``"gd"`` diverge raises a ValueError.
+        of the weighted Gram matrix, by power iteration; for ``"bb"``, the
+        cheaper trace bound). For ``"agd"`` and ``"bb"`` it is the initial
+        step, which backtracking may shrink; ``"momentum"`` does not use it.
+        A fixed step that makes ``"gd"`` diverge raises a ValueError.
 
     max_iter : int, default=1000
         Maximum number of gradient iterations.
@@ -128,8 +133,8 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         Stopping tolerance: iterations stop once the norm of the gradient of
         ``J`` is at most ``tol`` times its norm at the all-zero coefficients
         (at least 32 machine epsilons of the data's dtype). The default brings
-        the objective within about 1e-6 (relative) of its minimum on
-        standardized data; the gradient is relative, so the rule does not
+        the objective within 1e-6 (relative) of its minimum on the problems
+        of ``benchmarks/``; the gradient is relative, so the rule does not
         depend on the scale of the loss.
 
     fit_intercept : bool, default=True
@@ -338,7 +343,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         monitor = None
         if validation is not None:
             monitor = _EarlyStopping(validation, self.n_iter_no_change, self.tol, coef)
-        solver_name = _AUTO_SOLVER if self.solver == "auto" else self.solver
+        solver_name = _AUTO_SOLVER(loss) if self.solver == "auto" else self.solver
         result = SOLVERS[solver_name](
             loss,
             coef,

@@ -73,7 +73,8 @@ def binary_loss_gradient(logits, sign, sample_weight, *, gradient=True, work=Non
     proba_out : ndarray of shape (n_samples,), default=None
         When given (with ``gradient=True``), receives ``expit(v)``, the
         probability of the class *not* observed; ``expit(v) (1 - expit(v))``
-        is the second derivative of the loss.
+        is the second derivative of the loss (see
+        :meth:`LinearLogLoss.hessian_forms`).
 
     Returns
     -------
@@ -236,6 +237,7 @@ class LinearLogLoss:
             ]
         self._logits = np.empty(self.n_outputs * rows, dtype=self.dtype)
         self._work = np.empty((3, rows), dtype=self.dtype)
+        self._full_work = None  # vectors of n_samples for the logit-space methods
 
     @property
     def coef_shape(self):
@@ -250,9 +252,8 @@ class LinearLogLoss:
         w = coef[: self.n_features].astype(np.float64, copy=False)
         return 0.5 * self.alpha * float(np.vdot(w, w))
 
-    def _rows(self, block):
-        start, stop = self._bounds[block]
-        return start, stop, self.X if len(self._bounds) == 1 else self.X[start:stop]
+    def _rows(self, start, stop):
+        return self.X if stop - start == self.X.shape[0] else self.X[start:stop]
 
     def _product(self, X, coef, out):
         """``X W + b`` of ``coef`` into ``out`` of shape (n_outputs, n_rows)."""
@@ -267,16 +268,15 @@ class LinearLogLoss:
             out += coef[-1][:, None]
         return out
 
-    def _pointwise(self, block, logits, grad, proba_out=None):
-        """Loss sum of one block from its logits (overwritten).
+    def _pointwise(self, start, stop, logits, grad, proba_out=None, *, work, true_index=None):
+        """Loss sum of rows ``start:stop`` from their logits (overwritten).
 
-        Adds the block's data gradient ``Xt_b^T R_b`` into ``grad`` unless it
+        Adds the rows' data gradient ``Xt_b^T R_b`` into ``grad`` unless it
         is None; ``proba_out`` receives the probabilities (see the pointwise
         functions).
         """
-        start, stop, X = self._rows(block)
-        d, gradient = self.n_features, grad is not None
-        weight, work = self._weight[start:stop], self._work[:, : stop - start]
+        X, d, gradient = self._rows(start, stop), self.n_features, grad is not None
+        weight = self._weight[start:stop]
         if self.n_outputs == 1:
             loss_sum, residual = binary_loss_gradient(
                 logits[0],
@@ -297,7 +297,7 @@ class LinearLogLoss:
             weight,
             gradient=gradient,
             work=work,
-            true_index=self._true_index[block],
+            true_index=true_index,
             proba_out=proba_out,
         )
         if gradient:
@@ -306,15 +306,19 @@ class LinearLogLoss:
                 grad[-1] += residual.sum(axis=1)
         return loss_sum
 
-    def _block_buffer(self, block):
-        start, stop = self._bounds[block]
-        return self._logits[: self.n_outputs * (stop - start)].reshape(self.n_outputs, -1)
+    def _blocks(self):
+        """``(start, stop, logits buffer, work buffer, true-class index)`` per block."""
+        for block, (start, stop) in enumerate(self._bounds):
+            n_rows = stop - start
+            logits = self._logits[: self.n_outputs * n_rows].reshape(self.n_outputs, n_rows)
+            index = self._true_index[block] if self.n_outputs > 1 else None
+            yield start, stop, logits, self._work[:, :n_rows], index
 
     def _sweep(self, coef, grad):
         total = 0.0
-        for block in range(len(self._bounds)):
-            logits = self._product(self._rows(block)[2], coef, self._block_buffer(block))
-            total += self._pointwise(block, logits, grad)
+        for start, stop, logits, work, index in self._blocks():
+            self._product(self._rows(start, stop), coef, logits)
+            total += self._pointwise(start, stop, logits, grad, work=work, true_index=index)
         return total
 
     def _finish(self, coef, loss, grad):
@@ -341,6 +345,95 @@ class LinearLogLoss:
         grad = np.zeros(self.coef_shape, dtype=np.float64)
         return self._finish(coef, self._sweep(coef, grad), grad)
 
+    # Logit space. The logits are linear in the coefficients, so a solver that
+    # keeps them can move along several directions at the cost of pointwise
+    # operations only: the methods below take logits it maintains.
+
+    def logits(self, coef, out=None):
+        """Logits ``Xt coef`` of every sample, shape (n_outputs, n_samples).
+
+        Linear in ``coef``: the logits of a direction ``d`` (intercept row
+        included) are the change of the logits along it.
+        """
+        coef = np.asarray(coef, dtype=self.dtype)
+        if out is None:
+            out = np.empty((self.n_outputs, self.X.shape[0]), dtype=self.dtype)
+        return self._product(self.X, coef, out)
+
+    def _logit_blocks(self):
+        """Blocks for the logit-space methods.
+
+        Two classes: all rows at once (vectors of ``n_samples``, a few percent
+        of ``X``; a product with the whole of ``X^T`` streams faster than
+        block by block). More classes: the blocks of :meth:`_sweep`, so no
+        temporary of shape ``(n_classes, n_samples)`` is made.
+        """
+        if self.n_outputs > 1 or len(self._bounds) == 1:
+            yield from self._blocks()
+            return
+        n_samples = self.X.shape[0]
+        if self._full_work is None:
+            self._full_work = np.empty((4, n_samples), dtype=self.dtype)
+        yield 0, n_samples, self._full_work[:1], self._full_work[1:], None
+
+    def objective_gradient_at(self, coef, logits, proba_out):
+        """Objective and gradient at ``coef`` given its ``logits`` (unchanged).
+
+        ``proba_out`` (shape of ``logits``) receives the probabilities that
+        :meth:`hessian_forms` needs. No product with ``X`` is made for the
+        loss; the gradient makes one with ``X^T``.
+        """
+        coef = np.asarray(coef, dtype=self.dtype)
+        grad = np.zeros(self.coef_shape, dtype=np.float64)
+        total = 0.0
+        for start, stop, buffer, work, index in self._logit_blocks():
+            np.copyto(buffer, logits[:, start:stop])
+            proba = proba_out[:, start:stop]
+            total += self._pointwise(start, stop, buffer, grad, proba, work=work, true_index=index)
+        return self._finish(coef, total, grad)
+
+    def hessian_forms(self, proba, logit_directions, coef_directions):
+        """The matrix ``d_i^T H d_j`` of the Hessian ``H`` of ``J`` on directions.
+
+        ``H`` is taken where ``proba`` was recorded by
+        :meth:`objective_gradient_at`; ``logit_directions[i]`` must be
+        ``logits(coef_directions[i])``. The data term is
+        ``sum_i s_i u_i^T (diag(p_i) - p_i p_i^T) v_i / sum(s)`` (for two
+        classes ``p_i (1 - p_i) u_i v_i``), the penalty adds
+        ``alpha <d_i, d_j>`` over the weights.
+        """
+        m = len(logit_directions)
+        forms = np.zeros((m, m))
+        for start, stop, buffer, work, _ in self._logit_blocks():
+            weight = self._weight[start:stop]
+            p = proba[:, start:stop]
+            dirs = [u[:, start:stop] for u in logit_directions]
+            if self.n_outputs == 1:
+                curvature = np.subtract(1.0, p[0], out=work[0])
+                curvature *= p[0]
+                curvature *= weight
+                for i in range(m):
+                    weighted = np.multiply(curvature, dirs[i][0], out=work[1])
+                    for j in range(i + 1):
+                        forms[i, j] += float(np.dot(weighted, dirs[j][0]))
+                continue
+            means = []
+            for i in range(m):
+                p_dir = np.multiply(p, dirs[i], out=buffer)
+                means.append(p_dir.sum(axis=0))
+                for j in range(i + 1):
+                    per_sample = np.einsum("kn,kn->n", p_dir, dirs[j])
+                    per_sample -= means[i] * means[j]
+                    forms[i, j] += float(np.dot(per_sample, weight))
+        d = self.n_features
+        for i in range(m):
+            for j in range(i + 1):
+                wi = coef_directions[i][:d].astype(np.float64, copy=False)
+                wj = coef_directions[j][:d].astype(np.float64, copy=False)
+                forms[i, j] += self.alpha * float(np.vdot(wi, wj))
+                forms[j, i] = forms[i, j]
+        return forms
+
     def _curvature(self):
         # Largest second derivative of the pointwise loss w.r.t. the logits:
         # p (1 - p) <= 1/4 for the sigmoid; the largest eigenvalue of
@@ -356,8 +449,8 @@ class LinearLogLoss:
         factor ``n_features + fit_intercept``.
         """
         total = 0.0
-        for block, (start, stop) in enumerate(self._bounds):
-            X = self._rows(block)[2]
+        for start, stop in self._bounds:
+            X = self._rows(start, stop)
             if sp.issparse(X):
                 norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
             else:

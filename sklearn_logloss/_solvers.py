@@ -4,29 +4,38 @@ Every solver has the signature::
 
     solver(loss, coef, *, learning_rate, max_iter, tol, verbose, callback) -> SolverResult
 
-and only calls ``loss.logits``, ``loss.objective`` and
-``loss.objective_gradient``: no solver re-derives the loss. Each update moves
-along the negative gradient. A new solver is one function here plus one entry
-in :data:`SOLVERS`. ``callback(coef)``, when given, is called after every
-iteration; a True return stops the solver (used for early stopping).
+and only calls methods of the loss object (``objective``,
+``objective_gradient`` and, for ``"momentum"``, the logit-space methods of
+:class:`~._loss.LinearLogLoss`): no solver re-derives the loss. Each update
+is a gradient step (``"momentum"`` adds a multiple of the previous step). A
+new solver is one function here plus one entry in :data:`SOLVERS`.
+``callback(coef)``, when given, is called after every iteration; a True
+return stops the solver (used for early stopping).
 
 Stopping rule (shared by all solvers): stop once the Euclidean norm of the
 gradient of ``J`` falls to ``tol`` times its norm at the all-zero
-coefficients, ``||grad J(w_k)|| <= tol * ||grad J(0)||``. The reference does
-not depend on the starting point, so a warm start stops where a cold one
-would.
+coefficients, ``||grad J(w_k)|| <= tol * ||grad J(0)||``, with ``tol`` raised
+to at least 32 machine epsilons of the data's dtype. The reference does not
+depend on the starting point, so a warm start stops where a cold one would.
+The estimator's default ``tol=1e-6`` brings ``J`` within 1e-6 (relative) of
+its minimum on every problem of ``benchmarks/``: small, nearly separable
+problems (breast_cancer, digits at ``alpha=1e-4``) need about that value,
+large ones would stop correctly at 1e-4.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 __all__ = [
     "SOLVERS",
     "SolverResult",
     "accelerated_gradient_descent",
+    "auto_solver",
     "barzilai_borwein",
     "gradient_descent",
+    "momentum_plane_search",
 ]
 
 
@@ -74,12 +83,9 @@ def gradient_tolerance(loss, coef, grad, tol):
     gradient more than the threshold, and the rule could never be met.
     """
     tol = max(tol, 32 * float(np.finfo(loss.dtype).eps))
-    if not np.any(coef):
-        ref = np.linalg.norm(grad)
-    else:
-        _, grad0 = loss.objective_gradient(loss.init_coef())
-        ref = np.linalg.norm(grad0)
-    return tol * float(ref)
+    if np.any(coef):
+        _, grad = loss.objective_gradient(loss.init_coef())
+    return tol * float(np.linalg.norm(grad))
 
 
 def _report(verbose, it, objective, grad_norm, step):
@@ -241,47 +247,60 @@ def accelerated_gradient_descent(
     )
 
 
+def _first_step(loss, learning_rate):
+    """A first step no larger than ``1 / L``: ``learning_rate``, or one pass's bound."""
+    if learning_rate != "auto":
+        return learning_rate
+    if hasattr(loss, "trace_bound"):
+        return 1.0 / loss.trace_bound()
+    return 1.0 / loss.lipschitz_bound(n_iter=5)
+
+
 def barzilai_borwein(loss, coef, *, learning_rate, max_iter, tol, verbose=0, callback=None):
     """Barzilai-Borwein steps with a nonmonotone line search (``"bb"``).
 
-    Update ``w_{k+1} = w_k - eta_k grad J(w_k)`` where the trial step is the
-    Barzilai-Borwein step ``eta = s^T s / s^T r`` (``s = w_k - w_{k-1}``,
-    ``r = grad J(w_k) - grad J(w_{k-1})``), an estimate of the inverse
-    curvature along the last move, clipped to ``[1e-10, 1e10] / L0``.
+    Update ``w_{k+1} = w_k - eta_k grad J(w_k)``.
 
-    Step-size rule (safeguard): the nonmonotone Armijo condition of Grippo,
-    Lampariello and Lucidi,
-    ``J(w_k - eta g) <= max(J over the last 10 iterates) - 1e-4 eta ||g||^2``,
-    halving ``eta`` until it holds. ``loss_history`` may therefore rise, but
-    never above the largest of its previous 10 entries. The first trial step
-    is ``learning_rate`` (``"auto"``: ``1 / L`` from five power iterations).
-    Each trial costs one evaluation of the objective and its gradient.
+    Step-size rule: the trial step is chosen by the adaptive rule ABBmin of
+    Frassoldati, Zanni and Zanghirati (2008) between the two Barzilai-Borwein
+    steps ``eta1 = s^T s / s^T r`` and ``eta2 = s^T r / r^T r``
+    (``s = w_k - w_{k-1}``, ``r = grad J(w_k) - grad J(w_{k-1})``, inverse
+    curvatures along the last move): ``eta1`` when ``eta2 >= eta1 / 2``,
+    else the smallest ``eta2`` of the last 5 iterations. The safeguard is the
+    nonmonotone Armijo condition of Grippo, Lampariello and Lucidi,
+    ``J(w_k - eta g) <= max(J over the last 10 iterates) - 1e-4 eta ||g||^2``
+    (up to ``16 eps |J|`` of rounding), halving ``eta`` until it holds.
+    ``loss_history`` may therefore rise, but never above the largest of its
+    previous 10 entries. The first trial step is ``learning_rate``
+    (``"auto"``: ``1 / L`` with ``L`` the trace bound of the Lipschitz
+    constant, one pass over ``X``). Each trial costs one evaluation of the
+    objective and its gradient, which reads ``X`` once (see
+    :class:`~._loss.LinearLogLoss`); no logits are kept.
     """
-    window = 10
-    lipschitz = loss.lipschitz_bound(n_iter=5) if learning_rate == "auto" else 1.0 / learning_rate
-    step = 1.0 / lipschitz
+    window, memory, ratio = 10, 5, 0.5
+    step = _first_step(loss, learning_rate)
     rounding = 16 * np.finfo(loss.dtype).eps
     objective, grad = loss.objective_gradient(coef)
     grad_tol = gradient_tolerance(loss, coef, grad, tol)
-    history = [objective]
+    history, recent_eta2 = [objective], []
     grad_norm = float(np.linalg.norm(grad))
     converged, stopped = grad_norm <= grad_tol, False
     it = 0
     with np.errstate(over="ignore", invalid="ignore"):
         while not converged and it < max_iter:
-            it += 1
             reference = max(history[-window:])
-            while True:
+            sufficient = 1e-4 * grad_norm**2
+            for _ in range(60):
                 new_coef = coef - step * grad
                 new_objective, new_grad = loss.objective_gradient(new_coef)
-                if new_objective <= reference - 1e-4 * step * grad_norm**2 + rounding * abs(
-                    reference
-                ):
+                if new_objective <= reference - sufficient * step + rounding * abs(reference):
                     break
                 step *= 0.5
-            s = (new_coef - coef).ravel()
+            else:  # no decrease even for a tiny step: the rounding floor is reached
+                break
+            it += 1
+            s = (new_coef - coef).ravel().astype(np.float64)
             r = (new_grad - grad).ravel().astype(np.float64)
-            curvature = float(np.dot(s, r))
             coef, objective, grad = new_coef, new_objective, new_grad
             grad_norm = float(np.linalg.norm(grad))
             history.append(objective)
@@ -290,8 +309,13 @@ def barzilai_borwein(loss, coef, *, learning_rate, max_iter, tol, verbose=0, cal
             if callback is not None and callback(coef):
                 stopped = True
                 break
-            step = float(np.dot(s, s)) / curvature if curvature > 0 else 1.0 / lipschitz
-            step = min(max(step, 1e-10 / lipschitz), 1e10 / lipschitz)
+            curvature = float(s @ r)
+            if curvature > 0:
+                eta1, eta2 = float(s @ s) / curvature, curvature / float(r @ r)
+                recent_eta2 = [*recent_eta2[-(memory - 1) :], eta2]
+                step = min(recent_eta2) if eta2 < ratio * eta1 else eta1
+            else:  # no curvature seen along the move: try a longer step
+                step = 2.0 * step
     return SolverResult(
         coef=coef,
         n_iter=it,
@@ -304,9 +328,148 @@ def barzilai_borwein(loss, coef, *, learning_rate, max_iter, tol, verbose=0, cal
     )
 
 
+def _plane_step(forms, slope):
+    """Coefficients minimizing the quadratic model ``slope @ c + c @ forms @ c / 2``.
+
+    Falls back to the first direction alone (a Cauchy step) when the 2 x 2
+    model is not safely positive definite or its minimizer is not a descent
+    direction; None when there is no positive curvature at all.
+    """
+    if len(slope) == 2 and forms[0, 0] > 0 and forms[1, 1] > 0:
+        det = forms[0, 0] * forms[1, 1] - forms[0, 1] ** 2
+        if det > 1e-10 * forms[0, 0] * forms[1, 1]:
+            a = (forms[0, 1] * slope[1] - forms[1, 1] * slope[0]) / det
+            b = (forms[0, 1] * slope[0] - forms[0, 0] * slope[1]) / det
+            if slope[0] * a + slope[1] * b < 0:
+                return a, b
+    if forms[0, 0] > 0 and slope[0] < 0:
+        return -slope[0] / forms[0, 0], 0.0
+    return None
+
+
+def momentum_plane_search(loss, coef, *, learning_rate, max_iter, tol, verbose=0, callback=None):
+    """Heavy-ball momentum with a plane search (``"momentum"``).
+
+    Update ``w_{k+1} = w_k - a_k grad J(w_k) + b_k (w_k - w_{k-1})``: a
+    gradient step plus momentum (Polyak's heavy ball).
+
+    Step-size rule: ``(a_k, b_k)`` minimize the quadratic model of ``J`` on
+    the plane ``{w_k - a g_k + b s_k}``, built from the slopes ``g_k . d``
+    and the curvatures ``d^T H(w_k) d'`` along the two directions (a Newton
+    step on a function of two variables, i.e. a line search in two
+    dimensions; :meth:`~._loss.LinearLogLoss.hessian_forms`). A step that
+    does not decrease ``J`` by 1e-4 of its predicted first-order decrease is
+    halved until it does, so ``loss_history`` never increases (up to
+    ``16 eps |J|`` of rounding). On a quadratic objective this is the
+    conjugate gradient method; it is the SESOP method of Narkiss and
+    Zibulevsky (2005) with one previous step. As in nonlinear conjugate
+    gradient methods, the momentum is dropped for one iteration when
+    consecutive gradients are far from orthogonal,
+    ``|g_k . g_{k-1}| > 0.2 ||g_k||^2`` (Powell's restart).
+    ``learning_rate`` is not used.
+
+    Cost: the logits of ``w_k`` and of the last step are kept (logits are
+    linear in the coefficients), so an iteration makes one product with ``X``
+    (the logits of the gradient) and one with ``X^T`` (the next gradient),
+    plus pointwise operations; a halving costs pointwise operations and one
+    product with ``X^T``. Memory: four arrays of logits, shape
+    ``(n_outputs, n_samples)``. The kept logits are recomputed from the
+    coefficients every 10 iterations so that rounding cannot accumulate.
+    """
+    del learning_rate  # the plane search sets both step sizes
+    rounding = 16 * np.finfo(loss.dtype).eps
+    logits = loss.logits(coef)
+    proba = np.empty_like(logits)
+    objective, grad = loss.objective_gradient_at(coef, logits, proba)
+    grad_tol = gradient_tolerance(loss, coef, grad, tol)
+    grad_logits, step_logits = np.empty_like(logits), np.empty_like(logits)
+    step = previous_grad = None
+    history = [objective]
+    grad_norm = float(np.linalg.norm(grad))
+    converged, stopped = grad_norm <= grad_tol, False
+    rate = 0.0
+    it = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        while not converged and it < max_iter:
+            direction = -grad
+            loss.logits(direction, out=grad_logits)
+            if step is not None and abs(float(np.vdot(grad, previous_grad))) > 0.2 * grad_norm**2:
+                step = None  # Powell's restart: the last step is no longer conjugate
+            previous_grad = grad
+            directions = [direction] if step is None else [direction, step]
+            logit_dirs = [grad_logits] if step is None else [grad_logits, step_logits]
+            forms = loss.hessian_forms(proba, logit_dirs, directions)
+            slope = [float(np.vdot(grad, d)) for d in directions]
+            coefs = _plane_step(forms, slope)
+            if coefs is None:
+                break
+            rate, momentum = coefs
+            # The new step and its logits, in the buffers of the gradient's.
+            new_step = rate * direction
+            grad_logits *= rate
+            if momentum:
+                new_step += momentum * step
+                step_logits *= momentum
+                grad_logits += step_logits
+            predicted = slope[0] * rate + (slope[1] * momentum if momentum else 0.0)
+            logits += grad_logits
+            for _ in range(60):
+                new_coef = coef + new_step
+                new_objective, new_grad = loss.objective_gradient_at(new_coef, logits, proba)
+                if new_objective <= objective + 1e-4 * predicted + rounding * abs(objective):
+                    break
+                grad_logits *= 0.5
+                logits -= grad_logits
+                new_step *= 0.5
+                predicted *= 0.5
+            else:  # no decrease even for a tiny step: the rounding floor is reached
+                break
+            it += 1
+            coef, step, objective, grad = new_coef, new_step, new_objective, new_grad
+            step_logits, grad_logits = grad_logits, step_logits
+            if it % 10 == 0:
+                loss.logits(coef, out=logits)
+            grad_norm = float(np.linalg.norm(grad))
+            history.append(objective)
+            _report(verbose, it, objective, grad_norm, rate)
+            converged = grad_norm <= grad_tol
+            if callback is not None and callback(coef):
+                stopped = True
+                break
+    return SolverResult(
+        coef=coef,
+        n_iter=it,
+        loss_history=np.asarray(history, dtype=np.float64),
+        converged=converged,
+        grad_norm=grad_norm,
+        grad_tol=grad_tol,
+        learning_rate=float(rate),
+        stopped=stopped,
+    )
+
+
+def auto_solver(loss):
+    """Name of the solver that ``solver="auto"`` stands for.
+
+    ``"momentum"`` (fewest iterations, paths reproducible to rounding) when
+    the loss offers the logit-space methods and the four arrays of logits it
+    keeps take at most a quarter of the memory of ``X`` or at most 16 MiB;
+    ``"bb"`` (no stored logits) when they would take more, as with many
+    classes and few features; ``"agd"`` for a loss without logit-space
+    methods (Dask arrays).
+    """
+    if not hasattr(loss, "hessian_forms"):
+        return "agd"
+    X = loss.X
+    x_bytes = sum(a.nbytes for a in (X.data, X.indices, X.indptr)) if sp.issparse(X) else X.nbytes
+    logits_bytes = 4 * X.shape[0] * loss.n_outputs * X.dtype.itemsize
+    return "momentum" if logits_bytes <= max(x_bytes / 4, 16 * 2**20) else "bb"
+
+
 #: Name -> solver function. The one place a solver is registered.
 SOLVERS = {
     "gd": gradient_descent,
     "agd": accelerated_gradient_descent,
     "bb": barzilai_borwein,
+    "momentum": momentum_plane_search,
 }

@@ -1,15 +1,24 @@
 """Every registered solver reaches the lbfgs optimum and keeps its documented promises."""
 
+import tracemalloc
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_classification,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_logloss import GDLogisticRegression
 from sklearn_logloss._loss import LinearLogLoss
-from sklearn_logloss._solvers import SOLVERS
+from sklearn_logloss._solvers import SOLVERS, auto_solver
 
 LOADERS = {
     "breast_cancer": load_breast_cancer,
@@ -67,7 +76,8 @@ def test_bb_history_stays_below_its_nonmonotone_window(name):
         assert history[k] <= window_max * (1 + 1e-12)
 
 
-@pytest.mark.parametrize("solver", ["gd", "agd"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["gd", "agd", "momentum"])
 def test_monotone_solvers_never_increase(solver):
     X, y = scaled("wine")
     history = GDLogisticRegression(alpha=1e-3, solver=solver, tol=1e-9, max_iter=20_000)
@@ -100,3 +110,59 @@ def test_solver_result_contract():
         assert result.loss_history[-1] == pytest.approx(loss.objective(result.coef), rel=1e-12)
         _, grad = loss.objective_gradient(result.coef)
         assert np.linalg.norm(grad) <= 2 * result.grad_tol, name
+
+
+def test_auto_solver_rule():
+    X, y = scaled("breast_cancer")
+    binary = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1e-4, fit_intercept=True)
+    assert auto_solver(binary) == "momentum"
+    # 20 classes, 5 features, 300000 rows: four arrays of logits would be 16
+    # times the size of X (and above 16 MiB), so the memory-light bb.
+    X = np.zeros((300_000, 5))
+    many = LinearLogLoss(
+        X, np.arange(300_000) % 20, np.ones(300_000), n_classes=20, alpha=1e-4, fit_intercept=True
+    )
+    assert auto_solver(many) == "bb"
+
+    class NoLogitSpace:  # e.g. the Dask loss: objective and gradient only
+        pass
+
+    assert auto_solver(NoLogitSpace()) == "agd"
+
+
+@pytest.mark.parametrize("n_classes, n_features", [(2, 50), (3, 200)])
+def test_fit_makes_no_copy_of_dense_float64(n_classes, n_features):
+    X, y = make_classification(
+        n_samples=20_000,
+        n_features=n_features,
+        n_informative=10,
+        n_classes=n_classes,
+        random_state=0,
+    )
+    X = np.ascontiguousarray(X)
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            GDLogisticRegression(alpha=1e-4, max_iter=30).fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= 0.25 * X.nbytes, f"peak {peak / X.nbytes:.1%} of X"
+
+
+def test_momentum_takes_the_conjugate_gradient_steps_on_a_quadratic_like_problem():
+    # Near the optimum J is almost quadratic, so from a point close to it the
+    # plane search behaves like conjugate gradients: on d = 4 weights plus an
+    # intercept it lands (to rounding of the quadratic model) in 5 steps.
+    X, y = scaled("iris")
+    X, y = X[y < 2], y[y < 2]
+    loss = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1.0, fit_intercept=True)
+    coef = SOLVERS["momentum"](
+        loss, loss.init_coef(), learning_rate="auto", max_iter=500, tol=1e-12
+    ).coef
+    start = coef + 1e-4 * np.random.default_rng(0).standard_normal(coef.shape)
+    result = SOLVERS["momentum"](loss, start, learning_rate="auto", max_iter=5, tol=0.0)
+    _, grad = loss.objective_gradient(result.coef)
+    _, grad_start = loss.objective_gradient(start)
+    assert np.linalg.norm(grad) < 1e-6 * np.linalg.norm(grad_start)
