@@ -31,7 +31,7 @@ def test_dask_fit_equals_numpy_fit(client, n_classes):
     X, y = make_classification(3000, 8, n_informative=5, n_classes=n_classes, random_state=0)
     X = StandardScaler().fit_transform(X)
     weights = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
-    params = dict(alpha=1e-2, tol=1e-6, max_iter=5000)
+    params = dict(alpha=1e-2, solver="agd", tol=1e-6, max_iter=5000)
     expected = GDLogisticRegression(**params).fit(X, y, sample_weight=weights)
     got = GDLogisticRegression(**params).fit(
         da.from_array(X, chunks=(1000, 4)),
@@ -48,12 +48,28 @@ def test_dask_fit_equals_numpy_fit(client, n_classes):
     np.testing.assert_allclose(got.predict_proba(X), expected.predict_proba(X), atol=1e-6)
 
 
+def test_dask_default_solver_reaches_the_numpy_optimum(client):
+    # "auto" stands for "agd" on Dask arrays (no kept logits) and for
+    # "momentum" on NumPy arrays: different paths, the same minimum.
+    X, y = make_classification(3000, 8, n_informative=5, n_classes=3, random_state=1)
+    X = StandardScaler().fit_transform(X)
+    params = dict(alpha=1e-2, tol=1e-8, max_iter=5000)
+    expected = GDLogisticRegression(**params).fit(X, y)
+    got = GDLogisticRegression(**params).fit(
+        da.from_array(X, chunks=(1000, 8)), da.from_array(y, chunks=1000)
+    )
+    np.testing.assert_allclose(got.loss_history_[-1], expected.loss_history_[-1], rtol=1e-10)
+    np.testing.assert_allclose(got.coef_, expected.coef_, rtol=1e-4, atol=1e-6)
+
+
 def test_dask_fit_string_labels_and_class_weight(client):
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     names = np.array(["setosa", "versicolor", "virginica"])[y]
     for class_weight in ("balanced", {"setosa": 3.0}):
-        params = dict(alpha=1e-2, tol=1e-6, max_iter=5000, class_weight=class_weight)
+        params = dict(
+            alpha=1e-2, solver="agd", tol=1e-6, max_iter=5000, class_weight=class_weight
+        )
         expected = GDLogisticRegression(**params).fit(X, names)
         got = GDLogisticRegression(**params).fit(
             da.from_array(X, chunks=(75, 4)), da.from_array(names, chunks=75)

@@ -24,6 +24,7 @@ CONFIGURATIONS = [
     GDLogisticRegression(solver="gd"),
     GDLogisticRegression(solver="agd"),
     GDLogisticRegression(solver="bb"),
+    GDLogisticRegression(solver="momentum"),
     GDLogisticRegression(fit_intercept=False),
 ]
 
@@ -41,7 +42,6 @@ def expected_failed_checks(estimator):
     if estimator.solver == "bb":
         return {
             "check_sample_weight_equivalence_on_dense_data": BB_REASON,
-            "check_sample_weight_equivalence_on_sparse_data": BB_REASON,
         }
     return {}
 
