@@ -129,13 +129,18 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
     max_iter : int, default=1000
         Maximum number of gradient iterations.
 
-    tol : float, default=1e-6
-        Stopping tolerance: iterations stop once the norm of the gradient of
-        ``J`` is at most ``tol`` times its norm at the all-zero coefficients
-        (at least 32 machine epsilons of the data's dtype). The default brings
-        the objective within 1e-6 (relative) of its minimum on the problems
-        of ``benchmarks/``; the gradient is relative, so the rule does not
-        depend on the scale of the loss.
+    tol : float, default=1e-7
+        Stopping tolerance on the estimated relative gap to the minimum:
+        iterations stop once ``||grad J||^2 / (2 mu_hat J) <= tol``, where
+        ``mu_hat`` is the smallest curvature of ``J`` seen along the
+        iterations' moves (the secant ``s^T r / s^T s``, ``s`` a move and
+        ``r`` the change of the gradient over it); for a ``mu``-strongly
+        convex ``J``, ``||grad J||^2 / (2 mu)`` bounds ``J - J*``. They also
+        stop once the gradient is down to rounding (32 machine epsilons of
+        the data's dtype times its norm at the all-zero coefficients). The
+        default brings the objective within 1e-6 (relative) of its minimum
+        on every problem of ``benchmarks/``. Early stopping uses ``tol`` as
+        the smallest improvement of the validation loss.
 
     fit_intercept : bool, default=True
         Whether to fit an (unpenalized) intercept per logit.
@@ -251,7 +256,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         solver="auto",
         learning_rate="auto",
         max_iter=1000,
-        tol=1e-6,
+        tol=1e-7,
         fit_intercept=True,
         class_weight=None,
         warm_start=False,
@@ -356,8 +361,8 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         if not (result.converged or result.stopped):
             warnings.warn(
                 f"GDLogisticRegression (solver={solver_name!r}) did not converge "
-                f"after max_iter={self.max_iter} iteration(s): the gradient norm "
-                f"{result.grad_norm:.3e} is above the tolerance {result.grad_tol:.3e}. "
+                f"after max_iter={self.max_iter} iteration(s): the estimated relative "
+                f"objective gap {result.gap_estimate:.3e} is above tol={self.tol:.3e}. "
                 "Increase the number of iterations (max_iter), scale the data "
                 "(e.g. with StandardScaler), or increase tol.",
                 ConvergenceWarning,

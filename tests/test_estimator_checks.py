@@ -42,6 +42,7 @@ def expected_failed_checks(estimator):
     if estimator.solver == "bb":
         return {
             "check_sample_weight_equivalence_on_dense_data": BB_REASON,
+            "check_sample_weight_equivalence_on_sparse_data": BB_REASON,
         }
     return {}
 

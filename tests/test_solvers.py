@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_logloss import GDLogisticRegression
 from sklearn_logloss._loss import LinearLogLoss
-from sklearn_logloss._solvers import SOLVERS, auto_solver
+from sklearn_logloss._solvers import SOLVERS, StoppingRule, auto_solver
 
 LOADERS = {
     "breast_cancer": load_breast_cancer,
@@ -88,7 +88,7 @@ def test_monotone_solvers_never_increase(solver):
 @pytest.mark.parametrize("solver", list(SOLVERS))
 def test_float32_and_sparse_fits_match_dense_float64(solver):
     X, y = scaled("breast_cancer")
-    params = dict(alpha=1e-2, solver=solver, tol=1e-7, max_iter=50_000)
+    params = dict(alpha=1e-2, solver=solver, tol=1e-11, max_iter=50_000)
     dense = GDLogisticRegression(**params).fit(X, y)
     csr = GDLogisticRegression(**params).fit(sp.csr_matrix(X), y)
     f32 = GDLogisticRegression(**params).fit(X.astype(np.float32), y)
@@ -108,8 +108,69 @@ def test_solver_result_contract():
         assert result.converged, name
         assert result.loss_history.shape == (result.n_iter + 1,)
         assert result.loss_history[-1] == pytest.approx(loss.objective(result.coef), rel=1e-12)
-        _, grad = loss.objective_gradient(result.coef)
-        assert np.linalg.norm(grad) <= 2 * result.grad_tol, name
+        assert result.gap_estimate <= 1e-6, name
+
+
+class _Quadratic:
+    """J(w) = 1 + w^T A w / 2 with a diagonal A: curvatures are known exactly."""
+
+    dtype = np.dtype(np.float64)
+
+    def __init__(self, diagonal):
+        self.diagonal = np.asarray(diagonal, dtype=float)
+
+    def init_coef(self):
+        return np.zeros((len(self.diagonal), 1))
+
+    def objective_gradient(self, coef):
+        grad = self.diagonal[:, None] * coef
+        return 1.0 + 0.5 * float(np.vdot(coef, grad)), grad
+
+
+def test_stopping_rule_estimates_the_gap_from_the_smallest_secant_curvature():
+    quadratic = _Quadratic([4.0, 1.0, 0.25])
+    start = np.array([[1.0], [1.0], [1.0]])
+    objective, grad = quadratic.objective_gradient(start)
+    # A start away from zero (warm start): the move from zero is the first
+    # secant, of curvature (4 + 1 + 0.25) / 3 along (1, 1, 1).
+    rule = StoppingRule(quadratic, start, grad, tol=1e-3)
+    met = rule(start, objective, grad)
+    assert rule.curvature == pytest.approx(1.75)
+    expected = float(np.vdot(grad, grad)) / (2 * 1.75 * objective)
+    assert rule.gap_estimate == pytest.approx(expected)
+    assert not met
+    # Moves along the first two axes: secant curvatures 4 and 1, never 0.25.
+    for point in ([[0.5], [1.0], [1.0]], [[0.5], [0.5], [1.0]]):
+        point = np.array(point)
+        objective, grad = quadratic.objective_gradient(point)
+        met = rule(point, objective, grad)
+    assert rule.curvature == pytest.approx(1.0)
+    expected = float(np.vdot(grad, grad)) / (2 * 1.0 * objective)
+    assert rule.gap_estimate == pytest.approx(expected)
+    assert met == (expected <= 1e-3)
+    # A cold start has no curvature, hence no estimate, before its first move.
+    zero = np.zeros((3, 1))
+    cold = StoppingRule(quadratic, zero, start, tol=1e-3)
+    assert not cold(zero, 1.0, start)
+    assert cold.gap_estimate == np.inf
+    # A gradient at tol times its norm at zero stops the solver (a zero minimum).
+    assert cold(zero, 1.0, 0.99e-3 * start)
+
+
+@pytest.mark.parametrize("name", sorted(SOLVERS))
+@pytest.mark.parametrize("tol", [1e-4, 1e-7])
+def test_tol_controls_the_relative_objective_gap(name, tol):
+    # The documented meaning of tol: the relative gap (J - J*) / J* at the
+    # returned coefficients is about tol (the estimate is not a bound: allow 10x).
+    X, y = scaled("wine")
+    alpha = 1e-2
+    model = GDLogisticRegression(alpha=alpha, solver=name, tol=tol, max_iter=20_000).fit(X, y)
+    j_star, _ = reference_objective(X, y, alpha)
+    gap = (model.loss_history_[-1] - j_star) / j_star
+    assert gap <= 10 * tol
+    if tol == 1e-4:  # and a looser tol stops earlier than a tight one
+        tight = GDLogisticRegression(alpha=alpha, solver=name, tol=1e-7, max_iter=20_000)
+        assert model.n_iter_ < tight.fit(X, y).n_iter_
 
 
 def test_auto_solver_rule():
