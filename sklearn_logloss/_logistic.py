@@ -694,8 +694,11 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             scikit-learn); otherwise one logit per class, whose softmax is
             ``predict_proba``.
         """
+        return self._decision_function(X, "decision_function")
+
+    def _decision_function(self, X, method):
         check_is_fitted(self)
-        namespace = self._namespace(X, "decision_function")
+        namespace = self._namespace(X, method)
         if namespace is not None:
             xp = namespace[0]
             X = validate_data(self, X, dtype=[xp.float64, xp.float32], reset=False)
@@ -727,7 +730,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             The class with the largest logit (probability).
         """
-        logits = self.decision_function(X)
+        logits = self._decision_function(X, "predict")
         namespace = self._namespace(X, "predict")
         if namespace is None:
             if logits.ndim == 1:
@@ -769,11 +772,11 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             f"{fit_where}, got {where(namespace)}."
         )
 
-    def _float64_logits(self, X):
+    def _float64_logits(self, X, method):
         # Probabilities are formed in float64 even for float32 data: a float32
         # probability rounds to 1 long before its log-probability reaches 0.
-        logits = self.decision_function(X)
-        namespace = self._namespace(X, "predict_proba")
+        logits = self._decision_function(X, method)
+        namespace = self._namespace(X, method)
         if namespace is None:
             return logits.astype(np.float64, copy=False), None
         xp = namespace[0]
@@ -793,7 +796,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             Sigmoid (two classes) or softmax of the logits, columns ordered
             as ``classes_``, in float64.
         """
-        logits, xp = self._float64_logits(X)
+        logits, xp = self._float64_logits(X, "predict_proba")
         if xp is not None:
             if logits.ndim == 1:
                 return xp.stack(xp_expit_pair(logits, xp), axis=1)
@@ -818,7 +821,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns ordered as ``classes_``.
         """
-        logits, xp = self._float64_logits(X)
+        logits, xp = self._float64_logits(X, "predict_log_proba")
         if xp is not None:
             if logits.ndim == 1:
                 return xp.stack([xp_log_expit(-logits, xp), xp_log_expit(logits, xp)], axis=1)

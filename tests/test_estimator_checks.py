@@ -62,14 +62,54 @@ IGNORE_CONVERGENCE = pytest.mark.filterwarnings("ignore::sklearn.exceptions.Conv
 
 @IGNORE_CONVERGENCE
 def test_check_estimator_default_has_no_expected_failures():
-    # Raises on the first failing check; nothing is exempted.
-    check_estimator(GDLogisticRegression())
+    # Raises on the first failing check; only the array API checks are exempted,
+    # whose failure is pinned down in test_sklearn_compatible_estimator.
+    array_api = ("check_array_api_input", "check_array_api_mixed_inputs")
+    check_estimator(
+        GDLogisticRegression(),
+        expected_failed_checks=dict.fromkeys(array_api, LOSS_HISTORY_REASON),
+    )
+
+
+LOSS_HISTORY_REASON = (
+    "The array API checks compare the shapes of all array attributes with a NumPy fit, "
+    "and loss_history_ has one entry per iteration. solver='auto' is 'momentum' for "
+    "NumPy but 'agd' for array API inputs (no logit-space methods there), and in "
+    "float32 array-api-strict rounds sums differently from NumPy's BLAS, so agd and bb "
+    "stop an iteration or two apart; coefficients and predictions still agree "
+    "(tests/test_array_api.py)."
+)
+
+
+def _array_api_history_mismatch(estimator, check):
+    """Whether ``check`` is an array API check whose loss_history_ lengths differ."""
+    name = getattr(check, "func", check).__name__
+    if name not in ("check_array_api_input", "check_array_api_mixed_inputs"):
+        return False
+    keywords = check.keywords
+    namespace = keywords.get("array_namespace") or keywords["X_ns_and_device"].xp
+    if namespace == "numpy":
+        return False
+    if estimator.solver == "auto":
+        return True
+    return (
+        estimator.solver in ("agd", "bb")
+        and namespace == "array_api_strict"
+        and keywords.get("dtype_name") == "float32"
+    )
 
 
 @IGNORE_CONVERGENCE
 @parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=expected_failed_checks, **_STRICT)
 def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
+    if not _array_api_history_mismatch(estimator, check):
+        check(estimator)
+        return
+    # Strict: the check must fail, and only on an attribute shape.
+    with pytest.raises(AssertionError) as failure:
+        check(estimator)
+    assert "shape" in failure.traceback[-1].statement.__str__(), failure.value
+    pytest.xfail(LOSS_HISTORY_REASON)
 
 
 @IGNORE_CONVERGENCE
