@@ -128,7 +128,8 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
           ``n_classes`` (one column for two classes).
         - ``"auto"``: ``"momentum"``, unless its logits would take more than
           a quarter of the memory of ``X`` and more than 16 MiB (many
-          classes, few features); then ``"bb"``. ``"agd"`` for Dask arrays.
+          classes, few features); then ``"bb"``. ``"agd"`` for Dask arrays
+          and array API inputs (where ``"momentum"`` is not available).
 
     learning_rate : float or "auto", default="auto"
         The step size. ``"auto"`` uses ``1 / L`` with ``L`` an estimate of
@@ -237,6 +238,14 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
     gradient of ``J`` needs one product with ``X`` and one with ``X^T``.
     ``predict_log_proba`` is computed from the logits with the log-sigmoid or
     log-softmax, so it stays exact where probabilities round to 0 or 1.
+
+    Array API support: with ``sklearn.set_config(array_api_dispatch=True)``,
+    ``fit`` and the prediction methods accept arrays of any array API library
+    (PyTorch on CPU or GPU, CuPy, ...); ``coef_``, ``intercept_``,
+    ``loss_history_`` and the outputs stay in the input's namespace and on its
+    device. ``solver="auto"`` is then ``"agd"``; ``"momentum"``,
+    ``early_stopping=True`` and ``partial_fit`` are NumPy-only and raise a
+    ValueError. See the :ref:`User Guide <user_guide>`.
 
     Examples
     --------
@@ -542,6 +551,9 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         :class:`~sklearn.linear_model.SGDClassifier`, ``partial_fit``
         continues from the current coefficients (those of a previous ``fit``
         too), while ``fit`` starts afresh unless ``warm_start=True``.
+        NumPy and sparse input only: array API inputs under
+        ``array_api_dispatch=True`` raise a ValueError (the result is stored
+        as NumPy arrays, also after a ``fit`` on array API inputs).
 
         Parameters
         ----------
@@ -659,7 +671,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         self._store_coef(coef, loss, X.dtype)
         self.t_ += 1
         self.n_iter_ += 1
-        self.loss_history_ = np.append(self.loss_history_, objective)
+        self.loss_history_ = np.append(to_numpy(self.loss_history_), objective)
         return self
 
     def _coef_array(self, loss):
@@ -737,7 +749,9 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
                 return self.classes_[(logits > 0).astype(np.intp)]
             return self.classes_[np.argmax(logits, axis=1)]
         xp, device = namespace
-        indices = xp.astype(logits > 0, xp.int64) if logits.ndim == 1 else xp.argmax(logits, axis=1)
+        indices = (
+            xp.astype(logits > 0, xp.int64) if logits.ndim == 1 else xp.argmax(logits, axis=1)
+        )
         if self.classes_.dtype.kind in "OUS":  # labels the namespace cannot hold
             return self.classes_[to_numpy(indices)]
         return xp.take(xp.asarray(self.classes_, device=device), indices, axis=0)
@@ -763,9 +777,10 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         def where(ns):
             return "NumPy" if ns is None else f"{ns[0].__name__} on device {ns[1]}"
 
-        fit_where = where(fitted) if fitted or isinstance(self.coef_, np.ndarray) else (
-            f"{type(self.coef_).__module__} (with array_api_dispatch=True)"
-        )
+        if fitted is None and not isinstance(self.coef_, np.ndarray):
+            fit_where = f"{type(self.coef_).__module__} (array_api_dispatch is now off)"
+        else:
+            fit_where = where(fitted)
         raise ValueError(
             f"Inputs passed to {type(self).__name__}.{method}() must use the same "
             "namespace and the same device as those passed to fit(): fitted on "

@@ -4,7 +4,9 @@
 arguments, same values, same errors. :func:`log_loss_from_logits` evaluates
 the same quantity from raw scores with the log-sigmoid / log-softmax, so it
 stays exact where probabilities underflow. :data:`neg_log_loss_scorer` is a
-scikit-learn scorer built on them.
+scikit-learn scorer built on them. Under ``array_api_dispatch=True`` the
+functions also accept arrays of other array API libraries (PyTorch, CuPy,
+...), copied to the host once, so their value is exactly the NumPy one.
 """
 
 import warnings

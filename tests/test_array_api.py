@@ -18,6 +18,7 @@ from sklearn_logloss import GDLogisticRegression, log_loss, log_loss_from_logits
 torch = pytest.importorskip("torch")
 strict = pytest.importorskip("array_api_strict")
 
+
 def dispatch():
     return sklearn.config_context(array_api_dispatch=True)
 
@@ -231,8 +232,14 @@ def test_loss_at_extreme_logits_is_exact_and_silent(to_xp, n_classes):
         X_xp = to_xp(X)
         xp, _, device = get_namespace_and_device(X_xp)
         loss = ArrayAPILinearLogLoss(
-            X_xp, codes, np.ones(2), n_classes=n_classes, alpha=0.0, fit_intercept=False,
-            xp=xp, device=device,
+            X_xp,
+            codes,
+            np.ones(2),
+            n_classes=n_classes,
+            alpha=0.0,
+            fit_intercept=False,
+            xp=xp,
+            device=device,
         )
         for z in (1e6, -1e6, -800.0):
             coef = np.full((1, 1), z) if n_classes == 2 else np.array([[0.0, z, 0.0]])
