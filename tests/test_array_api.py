@@ -300,3 +300,26 @@ def test_predict_log_proba_at_extreme_logits(to_xp):
             proba = _host(model.predict_proba(X_xp))
     np.testing.assert_array_equal(log_proba, [[-800.0, 0.0], [0.0, -800.0]])
     np.testing.assert_array_equal(proba, [[0.0, 1.0], [1.0, 0.0]])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "namespace, device",
+    [("torch", "cpu"), ("array_api_strict", "CPU_DEVICE"), ("array_api_strict", "device1")],
+)
+@pytest.mark.parametrize("solver", ["gd", "agd", "bb"])
+def test_sklearn_array_api_check_with_values(namespace, device, solver):
+    # scikit-learn's check, comparing values too (attributes and every method's
+    # output against the NumPy fit), with sample weights, for the solvers that
+    # run the same on both paths.
+    from sklearn.utils.estimator_checks import check_array_api_input
+
+    check_array_api_input(
+        "GDLogisticRegression",
+        GDLogisticRegression(solver=solver),
+        array_namespace=namespace,
+        device_name=device,
+        dtype_name="float64",
+        check_values=True,
+        check_sample_weight=True,
+    )
