@@ -323,3 +323,13 @@ def test_sklearn_array_api_check_with_values(namespace, device, solver):
         check_values=True,
         check_sample_weight=True,
     )
+
+
+def test_class_weight_matches_numpy(multiclass_data):
+    X, y = multiclass_data
+    params = dict(alpha=1e-2, solver="agd", class_weight={0: 3.0, 1: 1.0, 2: 0.5})
+    reference = GDLogisticRegression(**params).fit(X, y)
+    with dispatch():
+        model = GDLogisticRegression(**params).fit(_strict(X), _strict(y))
+    np.testing.assert_allclose(_host(model.coef_), reference.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(_host(model.loss_history_), reference.loss_history_, rtol=1e-9)
