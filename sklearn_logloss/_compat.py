@@ -1,16 +1,33 @@
 """The one place this package touches private scikit-learn helpers.
 
-scikit-learn has no public equivalent of these two; everything else in the
+scikit-learn has no public equivalent of these (a scorer base class, sample
+weight validation and its array API helpers, which find the namespace and
+device of an array and bring an array back to NumPy); everything else in the
 package uses public API. ``tests/test_compat.py`` checks them against the
 installed scikit-learn, and CI runs that test on the oldest supported version.
 """
 
 from inspect import signature
 
+import numpy as np
+from sklearn import get_config
 from sklearn.metrics._scorer import _BaseScorer  # noqa: F401  (base of our scorer)
+from sklearn.utils._array_api import (
+    _convert_to_numpy,
+    _is_numpy_namespace,
+    _max_precision_float_dtype,
+    get_namespace,
+    get_namespace_and_device,
+)
 from sklearn.utils.validation import _check_sample_weight as _sk_check_sample_weight
 
-__all__ = ["_BaseScorer", "check_sample_weight"]
+__all__ = [
+    "_BaseScorer",
+    "array_api_namespace",
+    "check_sample_weight",
+    "max_float_dtype",
+    "to_numpy",
+]
 
 # Newer scikit-learn (1.9, not 1.7) rejects all-zero weights unless told otherwise; 1.6 has
 # no such check (nor the parameter).
@@ -29,3 +46,45 @@ def check_sample_weight(sample_weight, X, *, dtype=None):
     if _HAS_ALLOW_ALL_ZERO:
         kwargs["allow_all_zero_weights"] = True
     return _sk_check_sample_weight(sample_weight, X, **kwargs)
+
+
+def _is_array_api_array(array):
+    # NumPy arrays, lists, sparse matrices and dataframes take the NumPy path;
+    # the array API libraries (torch, cupy, array-api-strict) all speak DLPack.
+    return not isinstance(array, (np.ndarray, np.generic)) and hasattr(array, "__dlpack__")
+
+
+def array_api_namespace(array):
+    """``(xp, device)`` of a non-NumPy array under array API dispatch, else None.
+
+    None means "use the NumPy code path": dispatch is off (the default; the
+    array is then converted by ``np.asarray`` as scikit-learn does), or the
+    input is a NumPy array, a list, a sparse matrix or a dataframe.
+    """
+    if not (get_config()["array_api_dispatch"] and _is_array_api_array(array)):
+        return None
+    xp, is_array_api, device = get_namespace_and_device(array)
+    if not is_array_api or _is_numpy_namespace(xp):
+        return None
+    return xp, device
+
+
+def to_numpy(array):
+    """A NumPy array on the host holding ``array``.
+
+    Array API arrays (any device) are copied to the host under array API
+    dispatch; anything else goes through ``np.asarray``.
+    """
+    if get_config()["array_api_dispatch"] and _is_array_api_array(array):
+        xp, _ = get_namespace(array)
+        if xp.__name__ == "array_api_strict":
+            # Its test devices other than the CPU refuse NumPy conversion, which
+            # scikit-learn < 1.8 does not work around.
+            array = xp.asarray(array, device=xp.Device("CPU_DEVICE"))
+        return _convert_to_numpy(array, xp)
+    return np.asarray(array)
+
+
+def max_float_dtype(xp, device):
+    """The most precise float dtype of ``xp`` on ``device`` (float32 on Apple MPS)."""
+    return _max_precision_float_dtype(xp, device)

@@ -11,11 +11,23 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
-from ._compat import check_sample_weight
+from ._compat import array_api_namespace, check_sample_weight, max_float_dtype, to_numpy
 from ._dask import dask_loss, is_dask_array
-from ._loss import LinearLogLoss
+from ._loss import (
+    ArrayAPILinearLogLoss,
+    LinearLogLoss,
+    xp_expit_pair,
+    xp_log_expit,
+    xp_log_softmax,
+    xp_softmax,
+)
 from ._solvers import SOLVERS, auto_solver
 
 __all__ = ["GDLogisticRegression"]
@@ -116,7 +128,8 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
           ``n_classes`` (one column for two classes).
         - ``"auto"``: ``"momentum"``, unless its logits would take more than
           a quarter of the memory of ``X`` and more than 16 MiB (many
-          classes, few features); then ``"bb"``. ``"agd"`` for Dask arrays.
+          classes, few features); then ``"bb"``. ``"agd"`` for Dask arrays
+          and array API inputs (where ``"momentum"`` is not available).
 
     learning_rate : float or "auto", default="auto"
         The step size. ``"auto"`` uses ``1 / L`` with ``L`` an estimate of
@@ -231,6 +244,14 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
     ``predict_log_proba`` is computed from the logits with the log-sigmoid or
     log-softmax, so it stays exact where probabilities round to 0 or 1.
 
+    Array API support: with ``sklearn.set_config(array_api_dispatch=True)``,
+    ``fit`` and the prediction methods accept arrays of any array API library
+    (PyTorch on CPU or GPU, CuPy, ...); ``coef_``, ``intercept_``,
+    ``loss_history_`` and the outputs stay in the input's namespace and on its
+    device. ``solver="auto"`` is then ``"agd"``; ``"momentum"``,
+    ``early_stopping=True`` and ``partial_fit`` are NumPy-only and raise a
+    ValueError. See the :ref:`User Guide <user_guide>`.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -283,6 +304,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags
 
     def _validate_params(self):
@@ -338,10 +360,18 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         """
         self._validate_params()
         validation = None
+        namespace = array_api_namespace(X)
         if is_dask_array(X):
             if self.early_stopping:
                 raise ValueError("early_stopping=True is not supported for Dask arrays.")
             loss, classes = dask_loss(self, X, y, sample_weight)
+        elif namespace is not None:
+            if self.early_stopping:
+                raise ValueError(
+                    "early_stopping=True is not supported for array API inputs; "
+                    "pass NumPy arrays or disable array_api_dispatch."
+                )
+            loss, classes = self._array_api_loss(X, y, sample_weight, *namespace)
         else:
             loss, classes, validation = self._in_memory_loss(X, y, sample_weight)
         coef = self._initial_coef(loss, classes)
@@ -349,6 +379,12 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         if validation is not None:
             monitor = _EarlyStopping(validation, self.n_iter_no_change, self.tol, coef)
         solver_name = _AUTO_SOLVER(loss) if self.solver == "auto" else self.solver
+        if solver_name == "momentum" and not hasattr(loss, "hessian_forms"):
+            raise ValueError(
+                "solver='momentum' needs the logits of every sample in memory; it is "
+                "not available for Dask or array API inputs. Use solver='auto', "
+                "'agd', 'bb' or 'gd'."
+            )
         result = SOLVERS[solver_name](
             loss,
             coef,
@@ -383,6 +419,11 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             self._store_coef(monitor.best_coef, loss, loss.dtype)
         else:
             self._store_coef(result.coef, loss, loss.dtype)
+        if namespace is not None:
+            # Fitted arrays live where X does (classes_ stays NumPy: it may hold strings).
+            xp, device = namespace
+            for name in ("coef_", "intercept_", "loss_history_"):
+                setattr(self, name, xp.asarray(getattr(self, name), device=device))
         # A later partial_fit starts a fresh step schedule from this solution.
         for name in ("t_", "_partial_fit_step"):
             self.__dict__.pop(name, None)
@@ -434,6 +475,42 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         )
         return loss, classes, validation
 
+    def _array_api_loss(self, X, y, sample_weight, xp, device):
+        """Validate array API input and build its loss; returns ``(loss, classes)``.
+
+        ``X`` stays in its namespace and on its device; the labels and the
+        weights (small next to ``X``) are encoded and checked on the host,
+        whatever namespace they come in, and the loss moves them to ``device``.
+        """
+        X = validate_data(self, X, dtype=[xp.float64, xp.float32])
+        y = column_or_1d(to_numpy(y), warn=True)
+        check_consistent_length(X, y)
+        check_classification_targets(y)
+        classes, y_encoded = np.unique(y, return_inverse=True)
+        if classes.shape[0] < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0]!r}."
+            )
+        if sample_weight is not None and not np.isscalar(sample_weight):
+            sample_weight = to_numpy(sample_weight)
+        dtype = np.float32 if X.dtype == xp.float32 else np.float64
+        # A zero-width stand-in for X: the weights only need its length and dtype.
+        sample_weight = self._sample_weight(
+            sample_weight, np.empty((X.shape[0], 0), dtype=dtype), y
+        )
+        loss = ArrayAPILinearLogLoss(
+            X,
+            y_encoded,
+            sample_weight,
+            n_classes=classes.shape[0],
+            alpha=self.alpha,
+            fit_intercept=self.fit_intercept,
+            xp=xp,
+            device=device,
+        )
+        return loss, classes
+
     def _sample_weight(self, sample_weight, X, y, *, classes=None):
         """Validated sample weights times class weights, with a positive sum."""
         sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
@@ -479,6 +556,9 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         :class:`~sklearn.linear_model.SGDClassifier`, ``partial_fit``
         continues from the current coefficients (those of a previous ``fit``
         too), while ``fit`` starts afresh unless ``warm_start=True``.
+        NumPy and sparse input only: array API inputs under
+        ``array_api_dispatch=True`` raise a ValueError (the result is stored
+        as NumPy arrays, also after a ``fit`` on array API inputs).
 
         Parameters
         ----------
@@ -520,6 +600,11 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         True
         """
         self._validate_params()
+        if array_api_namespace(X) is not None:
+            raise ValueError(
+                "partial_fit does not support array API inputs (array_api_dispatch=True "
+                "with non-NumPy arrays): pass NumPy arrays, or use fit."
+            )
         first_call = not hasattr(self, "classes_")
         if first_call and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -591,15 +676,15 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         self._store_coef(coef, loss, X.dtype)
         self.t_ += 1
         self.n_iter_ += 1
-        self.loss_history_ = np.append(self.loss_history_, objective)
+        self.loss_history_ = np.append(to_numpy(self.loss_history_), objective)
         return self
 
     def _coef_array(self, loss):
         """The fitted coef_ / intercept_ in the solver layout."""
         coef = loss.init_coef()
-        coef[: loss.n_features] = self.coef_.T
+        coef[: loss.n_features] = to_numpy(self.coef_).T
         if loss.fit_intercept:
-            coef[-1] = self.intercept_
+            coef[-1] = to_numpy(self.intercept_)
         return coef
 
     def _initial_coef(self, loss, classes):
@@ -626,7 +711,18 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             scikit-learn); otherwise one logit per class, whose softmax is
             ``predict_proba``.
         """
+        return self._decision_function(X, "decision_function")
+
+    def _decision_function(self, X, method):
         check_is_fitted(self)
+        namespace = self._namespace(X, method)
+        if namespace is not None:
+            xp = namespace[0]
+            X = validate_data(self, X, dtype=[xp.float64, xp.float32], reset=False)
+            dtype = xp.result_type(X.dtype, self.coef_.dtype)
+            logits = xp.astype(X, dtype, copy=False) @ xp.astype(self.coef_.T, dtype)
+            logits = logits + xp.astype(self.intercept_, dtype)
+            return logits[:, 0] if logits.shape[1] == 1 else logits
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
@@ -651,15 +747,60 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             The class with the largest logit (probability).
         """
-        logits = self.decision_function(X)
-        if logits.ndim == 1:
-            return self.classes_[(logits > 0).astype(np.intp)]
-        return self.classes_[np.argmax(logits, axis=1)]
+        logits = self._decision_function(X, "predict")
+        namespace = self._namespace(X, "predict")
+        if namespace is None:
+            if logits.ndim == 1:
+                return self.classes_[(logits > 0).astype(np.intp)]
+            return self.classes_[np.argmax(logits, axis=1)]
+        xp, device = namespace
+        indices = (
+            xp.astype(logits > 0, xp.int64) if logits.ndim == 1 else xp.argmax(logits, axis=1)
+        )
+        if self.classes_.dtype.kind in "OUS":  # labels the namespace cannot hold
+            return self.classes_[to_numpy(indices)]
+        return xp.take(xp.asarray(self.classes_, device=device), indices, axis=0)
 
-    def _float64_logits(self, X):
+    def _namespace(self, X, method):
+        """``(xp, device)`` of array API ``X``, None for the NumPy path.
+
+        Raises a ValueError when ``X`` is not in the namespace and on the
+        device of the fitted coefficients (as scikit-learn's estimators do).
+        """
+        namespace = array_api_namespace(X)
+        fitted = array_api_namespace(self.coef_)
+        if namespace is None and isinstance(self.coef_, np.ndarray):
+            return None
+        if (
+            namespace is not None
+            and fitted is not None
+            and namespace[0] is fitted[0]
+            and namespace[1] == fitted[1]
+        ):
+            return namespace
+
+        def where(ns):
+            return "NumPy" if ns is None else f"{ns[0].__name__} on device {ns[1]}"
+
+        if fitted is None and not isinstance(self.coef_, np.ndarray):
+            fit_where = f"{type(self.coef_).__module__} (array_api_dispatch is now off)"
+        else:
+            fit_where = where(fitted)
+        raise ValueError(
+            f"Inputs passed to {type(self).__name__}.{method}() must use the same "
+            "namespace and the same device as those passed to fit(): fitted on "
+            f"{fit_where}, got {where(namespace)}."
+        )
+
+    def _float64_logits(self, X, method):
         # Probabilities are formed in float64 even for float32 data: a float32
         # probability rounds to 1 long before its log-probability reaches 0.
-        return self.decision_function(X).astype(np.float64, copy=False)
+        logits = self._decision_function(X, method)
+        namespace = self._namespace(X, method)
+        if namespace is None:
+            return logits.astype(np.float64, copy=False), None
+        xp = namespace[0]
+        return xp.astype(logits, max_float_dtype(*namespace), copy=False), xp
 
     def predict_proba(self, X):
         """Class probabilities of the samples in ``X``.
@@ -675,7 +816,11 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             Sigmoid (two classes) or softmax of the logits, columns ordered
             as ``classes_``, in float64.
         """
-        logits = self._float64_logits(X)
+        logits, xp = self._float64_logits(X, "predict_proba")
+        if xp is not None:
+            if logits.ndim == 1:
+                return xp.stack(xp_expit_pair(logits, xp), axis=1)
+            return xp_softmax(logits, xp)
         if logits.ndim == 1:
             return np.column_stack([expit(-logits), expit(logits)])
         return softmax(logits, axis=1)
@@ -696,7 +841,11 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns ordered as ``classes_``.
         """
-        logits = self._float64_logits(X)
+        logits, xp = self._float64_logits(X, "predict_log_proba")
+        if xp is not None:
+            if logits.ndim == 1:
+                return xp.stack([xp_log_expit(-logits, xp), xp_log_expit(logits, xp)], axis=1)
+            return xp_log_softmax(logits, xp)
         if logits.ndim == 1:
             return np.column_stack([log_expit(-logits), log_expit(logits)])
         return log_softmax(logits, axis=1)

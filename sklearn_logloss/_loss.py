@@ -493,3 +493,184 @@ class LinearLogLoss:
             if converged:
                 break
         return self._curvature() * eig + self.alpha
+
+
+# --------------------------------------------------------------------------
+# Array API (any namespace and device: PyTorch, CuPy, array-api-strict, ...)
+# --------------------------------------------------------------------------
+#
+# The same objective as above, written with the array API standard only, for
+# data that lives in another library or on a GPU. The pointwise math uses the
+# stable forms of the NumPy functions: ``exp(-|v|) <= 1`` for the softplus and
+# the sigmoid, a per-sample maximum subtracted before the softmax. Nothing is
+# evaluated where it could overflow, so no logit gives a warning, inf or nan.
+
+
+def _xp_softplus_and_sigmoid(v, xp):
+    """``log(1 + exp(v))`` and ``expit(v)`` from one ``exp(-|v|)``."""
+    exp_neg = xp.exp(-xp.abs(v))
+    ratio = 1 / (1 + exp_neg)  # expit(|v|)
+    softplus = (v + xp.abs(v)) / 2 + xp.log1p(exp_neg)
+    sigmoid = xp.where(v > 0, ratio, exp_neg * ratio)
+    return softplus, sigmoid
+
+
+def xp_expit_pair(z, xp):
+    """``(expit(-z), expit(z))`` without overflow (two-class probabilities)."""
+    exp_neg = xp.exp(-xp.abs(z))
+    ratio = 1 / (1 + exp_neg)
+    small = exp_neg * ratio
+    positive = z > 0
+    return xp.where(positive, small, ratio), xp.where(positive, ratio, small)
+
+
+def xp_log_expit(z, xp):
+    """``log(expit(z)) = -softplus(-z)``, exact for large ``|z|``."""
+    return -_xp_softplus_and_sigmoid(-z, xp)[0]
+
+
+def xp_log_softmax(logits, xp):
+    """Log-softmax over the last axis of a 2-D array (max-shifted)."""
+    shifted = logits - xp.max(logits, axis=1, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+
+
+def xp_softmax(logits, xp):
+    """Softmax over the last axis of a 2-D array (max-shifted)."""
+    exp = xp.exp(logits - xp.max(logits, axis=1, keepdims=True))
+    return exp / xp.sum(exp, axis=1, keepdims=True)
+
+
+class ArrayAPILinearLogLoss:
+    """:class:`LinearLogLoss` on data of any array API namespace and device.
+
+    ``X``, the class codes and the weights stay where they are (a GPU, say);
+    the coefficients the solvers pass in and get back are small NumPy arrays
+    in the layout of :class:`LinearLogLoss`, moved to the device for each
+    evaluation (``(n_features + fit_intercept) * n_outputs`` numbers). It
+    offers the interface of the Dask loss: no logit-space methods, so
+    ``solver="auto"`` picks ``"agd"``.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+        Float32 or float64 data of namespace ``xp`` on ``device``.
+    y : ndarray of shape (n_samples,)
+        Integer class codes in ``[0, n_classes)`` (moved to ``device``).
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative weights with a positive sum (moved to ``device``).
+    n_classes, alpha, fit_intercept
+        As in :class:`LinearLogLoss`.
+    xp : namespace
+        The array API namespace of ``X``.
+    device : device
+        The device of ``X``.
+    """
+
+    def __init__(self, X, y, sample_weight, *, n_classes, alpha, fit_intercept, xp, device):
+        self.xp, self.device, self.X = xp, device, X
+        self.dtype = np.dtype(np.float32 if X.dtype == xp.float32 else np.float64)
+        self.n_features = X.shape[1]
+        self.n_classes = n_classes
+        self.n_outputs = 1 if n_classes == 2 else n_classes
+        self.alpha = float(alpha)
+        self.fit_intercept = bool(fit_intercept)
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        self.weight_sum = float(sample_weight.sum())
+        weight = (sample_weight / self.weight_sum).astype(self.dtype)
+        self._weight = xp.asarray(weight, device=device)
+        codes = np.asarray(y, dtype=np.intp)
+        if self.n_outputs == 1:
+            # sign = 1 - 2 y, as in binary_loss_gradient.
+            self._target = xp.asarray((1 - 2 * codes).astype(self.dtype), device=device)
+        else:
+            onehot = (codes[:, None] == np.arange(n_classes)).astype(self.dtype)
+            self._target = xp.asarray(onehot, device=device)
+
+    @property
+    def coef_shape(self):
+        """Shape of the packed coefficient array."""
+        return (self.n_features + self.fit_intercept, self.n_outputs)
+
+    def init_coef(self):
+        """All-zero coefficients in the data's dtype (NumPy)."""
+        return np.zeros(self.coef_shape, dtype=self.dtype)
+
+    def _penalty(self, coef):
+        w = coef[: self.n_features].astype(np.float64, copy=False)
+        return 0.5 * self.alpha * float(np.vdot(w, w))
+
+    def _to_host(self, array):
+        from ._compat import to_numpy  # the one module with private sklearn imports
+
+        return to_numpy(array)
+
+    def _sums(self, coef, gradient):
+        """Weighted mean loss and (NumPy) data gradient at ``coef``."""
+        xp = self.xp
+        coef = xp.asarray(np.asarray(coef, dtype=self.dtype), device=self.device)
+        logits = self.X @ coef[: self.n_features, :]
+        if self.fit_intercept:
+            logits = logits + coef[self.n_features :, :]
+        if self.n_outputs == 1:
+            sign = self._target
+            losses, sigmoid = _xp_softplus_and_sigmoid(sign * logits[:, 0], xp)
+            residual = (sign * sigmoid * self._weight)[:, None]
+        else:
+            shifted = logits - xp.max(logits, axis=1, keepdims=True)
+            exp = xp.exp(shifted)
+            normalizer = xp.sum(exp, axis=1)
+            losses = xp.log(normalizer) - xp.sum(shifted * self._target, axis=1)
+            residual = (exp / normalizer[:, None] - self._target) * self._weight[:, None]
+        loss = float(xp.sum(losses * self._weight))
+        if not gradient:
+            return loss, None
+        grad = self.X.T @ residual
+        if self.fit_intercept:
+            grad = xp.concat([grad, xp.sum(residual, axis=0, keepdims=True)], axis=0)
+        return loss, self._to_host(grad).astype(np.float64)
+
+    def objective(self, coef):
+        """Objective ``J`` at ``coef`` (one product with ``X``)."""
+        return self._sums(coef, gradient=False)[0] + self._penalty(coef)
+
+    def objective_gradient(self, coef):
+        """Objective ``J`` and its gradient (NumPy, dtype of the data) at ``coef``."""
+        coef = np.asarray(coef, dtype=self.dtype)
+        loss, grad = self._sums(coef, gradient=True)
+        if self.alpha:
+            grad[: self.n_features] += self.alpha * coef[: self.n_features]
+        return loss + self._penalty(coef), grad.astype(self.dtype, copy=False)
+
+    def _curvature(self):
+        return 0.25 if self.n_outputs == 1 else 0.5
+
+    def trace_bound(self):
+        """The trace bound of :meth:`LinearLogLoss.trace_bound` (one pass)."""
+        xp = self.xp
+        total = float(xp.sum(xp.sum(self.X * self.X, axis=1) * self._weight))
+        return self._curvature() * (total + self.fit_intercept) + self.alpha
+
+    def lipschitz_bound(self, n_iter=30, rtol=1e-3):
+        """Power-iteration estimate of :meth:`LinearLogLoss.lipschitz_bound`, on the device."""
+        xp, d = self.xp, self.n_features
+        start = 1.0 + 0.1 * np.random.default_rng(0).standard_normal(d + self.fit_intercept)
+        v = xp.asarray((start / np.linalg.norm(start)).astype(self.dtype), device=self.device)
+        eig = 0.0
+        for _ in range(n_iter):
+            xv = self.X @ v[:d]
+            if self.fit_intercept:
+                xv = xv + v[d]
+            xv = xv * self._weight
+            new_v = self.X.T @ xv
+            if self.fit_intercept:
+                new_v = xp.concat([new_v, xp.reshape(xp.sum(xv), (1,))])
+            new_eig = float(xp.sqrt(xp.sum(new_v * new_v)))
+            if new_eig == 0.0:
+                break
+            v = new_v / new_eig
+            converged = abs(new_eig - eig) <= rtol * new_eig
+            eig = new_eig
+            if converged:
+                break
+        return self._curvature() * eig + self.alpha

@@ -4,7 +4,9 @@
 arguments, same values, same errors. :func:`log_loss_from_logits` evaluates
 the same quantity from raw scores with the log-sigmoid / log-softmax, so it
 stays exact where probabilities underflow. :data:`neg_log_loss_scorer` is a
-scikit-learn scorer built on them.
+scikit-learn scorer built on them. Under ``array_api_dispatch=True`` the
+functions also accept arrays of other array API libraries (PyTorch, CuPy,
+...), copied to the host once, so their value is exactly the NumPy one.
 """
 
 import warnings
@@ -17,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_array, check_consistent_length
 
-from ._compat import _BaseScorer, check_sample_weight
+from ._compat import _BaseScorer, array_api_namespace, check_sample_weight, to_numpy
 from ._logistic import GDLogisticRegression
 
 __all__ = ["log_loss", "log_loss_from_logits", "neg_log_loss_scorer"]
@@ -80,6 +82,16 @@ def _check_n_columns(n_classes, n_columns, classes, labels, what):
         f"The number of classes in labels is different from that in {what}. Classes "
         f"found in labels: {classes}"
     )
+
+
+def _on_host(*arrays):
+    """NumPy copies of the array API arrays among ``arrays`` (under dispatch).
+
+    The metrics reduce to one float: inputs of another namespace or device
+    are brought to the host once and scored by the NumPy code, so they give
+    exactly the NumPy result.
+    """
+    return [a if array_api_namespace(a) is None else to_numpy(a) for a in arrays]
 
 
 def _average(losses, sample_weight, normalize):
@@ -162,6 +174,7 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
     >>> round(log_loss([1, 1, 0], [0.9, 0.8, 0.3]), 5)
     0.22839
     """
+    y_true, y_proba, sample_weight, labels = _on_host(y_true, y_proba, sample_weight, labels)
     y_proba = check_array(
         y_proba, ensure_2d=False, dtype=[np.float64, np.float32, np.float16], input_name="y_proba"
     )
@@ -257,6 +270,7 @@ def log_loss_from_logits(y_true, logits, *, normalize=True, sample_weight=None, 
     """
     # float64 even for float32 logits: a float32 logit is exact in float64, and
     # so is then its loss.
+    y_true, logits, sample_weight, labels = _on_host(y_true, logits, sample_weight, labels)
     logits = check_array(logits, ensure_2d=False, dtype=np.float64, input_name="logits")
     check_consistent_length(logits, y_true, sample_weight)
     sample_weight = _check_weights(sample_weight, logits)

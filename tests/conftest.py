@@ -8,12 +8,17 @@ The objective here is written from the formula of the issue with
 
 import os
 
-import numpy as np
-import pytest
-from scipy.special import log_expit, log_softmax
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
+# scikit-learn's array API dispatch (tests/test_array_api.py, the array API
+# estimator checks) requires SciPy's array API support, switched on before
+# SciPy is imported.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from scipy.special import log_expit, log_softmax  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 _BLAS_LIMIT = []
 

@@ -1,7 +1,8 @@
 """The private scikit-learn helpers of ``_compat`` behave as the package expects.
 
 CI also runs this file against the oldest supported scikit-learn (1.6), where
-these private helpers have other signatures.
+these private helpers have other signatures (and array API dispatch needs the
+separately installed array-api-compat, a test extra).
 """
 
 import numpy as np
@@ -11,7 +12,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metadata_routing import MetadataRequest
 
 from sklearn_logloss import _compat, log_loss
-from sklearn_logloss._compat import _BaseScorer, check_sample_weight
+from sklearn_logloss._compat import (
+    _BaseScorer,
+    array_api_namespace,
+    check_sample_weight,
+    max_float_dtype,
+    to_numpy,
+)
 
 X = np.zeros((4, 2))
 
@@ -123,5 +130,62 @@ def test_base_scorer_metadata_routing(fitted):
         assert scorer._get_metadata_request().score.requests["sample_weight"] is True
 
 
+# --------------------------------------------------------------------------
+# Array API helpers
+# --------------------------------------------------------------------------
+
+
+def _array_api_inputs():
+    """Non-NumPy arrays of the installed array API libraries: (array, values)."""
+    values = np.array([[1.5, -2.0], [0.25, 4.0]])
+    inputs = []
+    torch = pytest.importorskip("torch")
+    inputs.append(torch.asarray(values))
+    strict = pytest.importorskip("array_api_strict")
+    inputs.append(strict.asarray(values))
+    inputs.append(strict.asarray(values, device=strict.Device("device1")))
+    return inputs, values
+
+
+def test_array_api_namespace_needs_dispatch_and_a_non_numpy_array():
+    inputs, values = _array_api_inputs()
+    for array in inputs:
+        assert array_api_namespace(array) is None  # dispatch off: the NumPy path
+        with sklearn.config_context(array_api_dispatch=True):
+            xp, device = array_api_namespace(array)
+            assert xp.asarray(array) is not None and xp.sum(array).shape == ()
+            assert device == array.device
+            moved = xp.asarray(values, device=device)
+            assert float(xp.max(xp.abs(moved - array))) == 0.0
+    with sklearn.config_context(array_api_dispatch=True):
+        for other in (values, values.tolist(), np.float64(1.0), None):
+            assert array_api_namespace(other) is None
+
+
+def test_to_numpy_copies_to_the_host():
+    inputs, values = _array_api_inputs()
+    for array in inputs:
+        with sklearn.config_context(array_api_dispatch=True):
+            result = to_numpy(array)
+        assert isinstance(result, np.ndarray)
+        np.testing.assert_array_equal(result, values)
+    assert to_numpy([1, 2]).tolist() == [1, 2]
+    assert to_numpy(values) is values
+
+
+def test_max_float_dtype():
+    inputs, _ = _array_api_inputs()
+    with sklearn.config_context(array_api_dispatch=True):
+        for array in inputs:
+            xp, device = array_api_namespace(array)
+            assert max_float_dtype(xp, device) == xp.float64  # CPU devices
+
+
 def test_compat_exports_only_what_the_package_uses():
-    assert sorted(_compat.__all__) == ["_BaseScorer", "check_sample_weight"]
+    assert sorted(_compat.__all__) == [
+        "_BaseScorer",
+        "array_api_namespace",
+        "check_sample_weight",
+        "max_float_dtype",
+        "to_numpy",
+    ]
