@@ -121,15 +121,17 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
           line search; ``loss_history_`` never exceeds the largest of its
           previous 10 entries.
         - ``"momentum"``: a gradient step plus a multiple of the previous
-          step (heavy ball), both coefficients minimizing a quadratic model
-          of ``J`` on the plane they span (a two-dimensional line search);
-          the conjugate gradient method on quadratics. ``loss_history_``
-          never increases. Keeps four arrays of logits, ``n_samples`` by
-          ``n_classes`` (one column for two classes).
+          step (heavy ball), both step lengths minimizing a quadratic model
+          of ``J`` on the plane the two directions span (a two-dimensional
+          line search; every iterate stays in the span of the gradients
+          seen, as for any first-order method); the conjugate gradient
+          method on quadratics. ``loss_history_`` never increases. Keeps
+          four arrays of logits, ``n_samples`` by ``n_classes`` (one column
+          for two classes).
         - ``"auto"``: ``"momentum"``, unless its logits would take more than
           a quarter of the memory of ``X`` and more than 16 MiB (many
           classes, few features); then ``"bb"``. ``"agd"`` for Dask arrays
-          and array API inputs (where ``"momentum"`` is not available).
+          (where ``"momentum"`` is not available).
 
     learning_rate : float or "auto", default="auto"
         The step size. ``"auto"`` uses ``1 / L`` with ``L`` an estimate of
@@ -248,9 +250,9 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
     ``fit`` and the prediction methods accept arrays of any array API library
     (PyTorch on CPU or GPU, CuPy, ...); ``coef_``, ``intercept_``,
     ``loss_history_`` and the outputs stay in the input's namespace and on its
-    device. ``solver="auto"`` is then ``"agd"``; ``"momentum"``,
-    ``early_stopping=True`` and ``partial_fit`` are NumPy-only and raise a
-    ValueError. See the :ref:`User Guide <user_guide>`.
+    device; every solver runs there. ``early_stopping=True`` and
+    ``partial_fit`` are NumPy-only and raise a ValueError. See the
+    :ref:`User Guide <user_guide>`.
 
     Examples
     --------
@@ -382,8 +384,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         if solver_name == "momentum" and not hasattr(loss, "hessian_forms"):
             raise ValueError(
                 "solver='momentum' needs the logits of every sample in memory; it is "
-                "not available for Dask or array API inputs. Use solver='auto', "
-                "'agd', 'bb' or 'gd'."
+                "not available for Dask arrays. Use solver='auto', 'agd', 'bb' or 'gd'."
             )
         result = SOLVERS[solver_name](
             loss,

@@ -357,8 +357,12 @@ class LinearLogLoss:
         """
         coef = np.asarray(coef, dtype=self.dtype)
         if out is None:
-            out = np.empty((self.n_outputs, self.X.shape[0]), dtype=self.dtype)
+            out = self.empty_logits()
         return self._product(self.X, coef, out)
+
+    def empty_logits(self):
+        """An uninitialized array of the shape and dtype of :meth:`logits`."""
+        return np.empty((self.n_outputs, self.X.shape[0]), dtype=self.dtype)
 
     def _logit_blocks(self):
         """Blocks for the logit-space methods.
@@ -548,8 +552,9 @@ class ArrayAPILinearLogLoss:
     the coefficients the solvers pass in and get back are small NumPy arrays
     in the layout of :class:`LinearLogLoss`, moved to the device for each
     evaluation (``(n_features + fit_intercept) * n_outputs`` numbers). It
-    offers the interface of the Dask loss: no logit-space methods, so
-    ``solver="auto"`` picks ``"agd"``.
+    offers the interface of :class:`LinearLogLoss`, logit-space methods
+    included, so every solver runs on the device; its logits have shape
+    ``(n_samples, n_outputs)`` and live there too.
 
     Parameters
     ----------
@@ -641,6 +646,84 @@ class ArrayAPILinearLogLoss:
         if self.alpha:
             grad[: self.n_features] += self.alpha * coef[: self.n_features]
         return loss + self._penalty(coef), grad.astype(self.dtype, copy=False)
+
+    # Logit space, as in LinearLogLoss (arrays on the device).
+
+    def empty_logits(self):
+        """An uninitialized array of the shape and dtype of :meth:`logits`."""
+        shape = (self.X.shape[0], self.n_outputs)
+        return self.xp.empty(shape, dtype=self.X.dtype, device=self.device)
+
+    def logits(self, coef, out=None):
+        """Logits ``X W + b`` of every sample, shape (n_samples, n_outputs).
+
+        A new array: the standard has no ``out=`` arguments, so callers use
+        the returned array (``out`` is accepted for the interface's sake).
+        """
+        del out
+        xp = self.xp
+        coef = xp.asarray(np.asarray(coef, dtype=self.dtype), device=self.device)
+        logits = self.X @ coef[: self.n_features, :]
+        if self.fit_intercept:
+            logits = logits + coef[self.n_features :, :]
+        return logits
+
+    def objective_gradient_at(self, coef, logits, proba_out):
+        """Objective and gradient at ``coef`` given its ``logits``.
+
+        ``proba_out`` receives the probabilities :meth:`hessian_forms` needs
+        (two classes: of the class not observed).
+        """
+        xp = self.xp
+        coef = np.asarray(coef, dtype=self.dtype)
+        if self.n_outputs == 1:
+            sign = self._target
+            losses, sigmoid = _xp_softplus_and_sigmoid(sign * logits[:, 0], xp)
+            proba_out[...] = sigmoid[:, None]
+            residual = (sign * sigmoid * self._weight)[:, None]
+        else:
+            shifted = logits - xp.max(logits, axis=1, keepdims=True)
+            exp = xp.exp(shifted)
+            normalizer = xp.sum(exp, axis=1)
+            losses = xp.log(normalizer) - xp.sum(shifted * self._target, axis=1)
+            proba_out[...] = exp / normalizer[:, None]
+            residual = (proba_out - self._target) * self._weight[:, None]
+        loss = float(xp.sum(losses * self._weight))
+        grad = self.X.T @ residual
+        if self.fit_intercept:
+            grad = xp.concat([grad, xp.sum(residual, axis=0, keepdims=True)], axis=0)
+        grad = self._to_host(grad).astype(np.float64)
+        if self.alpha:
+            grad[: self.n_features] += self.alpha * coef[: self.n_features]
+        return loss + self._penalty(coef), grad.astype(self.dtype, copy=False)
+
+    def hessian_forms(self, proba, logit_directions, coef_directions):
+        """The matrix ``d_i^T H d_j``, as :meth:`LinearLogLoss.hessian_forms`."""
+        xp, m = self.xp, len(logit_directions)
+        forms = np.zeros((m, m))
+        weight = self._weight[:, None]
+        if self.n_outputs == 1:
+            curvature = proba * (1 - proba) * weight
+            for i in range(m):
+                weighted = curvature * logit_directions[i]
+                for j in range(i + 1):
+                    forms[i, j] = float(xp.sum(weighted * logit_directions[j]))
+        else:
+            p_dirs = [proba * u for u in logit_directions]
+            means = [xp.sum(p_dir, axis=1, keepdims=True) for p_dir in p_dirs]
+            for i in range(m):
+                for j in range(i + 1):
+                    # sum_k p_k u_k v_k - (sum_k p_k u_k)(sum_k p_k v_k), weighted
+                    first = xp.sum(p_dirs[i] * logit_directions[j] * weight)
+                    forms[i, j] = float(first - xp.sum(means[i] * means[j] * weight))
+        d = self.n_features
+        for i in range(m):
+            for j in range(i + 1):
+                wi = np.asarray(coef_directions[i][:d], dtype=np.float64)
+                wj = np.asarray(coef_directions[j][:d], dtype=np.float64)
+                forms[i, j] += self.alpha * float(np.vdot(wi, wj))
+                forms[j, i] = forms[i, j]
+        return forms
 
     def _curvature(self):
         return 0.25 if self.n_outputs == 1 else 0.5

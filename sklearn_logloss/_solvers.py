@@ -408,11 +408,12 @@ def momentum_plane_search(loss, coef, *, learning_rate, max_iter, tol, verbose=0
     """
     del learning_rate  # the plane search sets both step sizes
     rounding = 16 * np.finfo(loss.dtype).eps
+    # Logits are arrays of the loss's namespace: use what its methods return.
     logits = loss.logits(coef)
-    proba = np.empty_like(logits)
+    proba = loss.empty_logits()
     objective, grad = loss.objective_gradient_at(coef, logits, proba)
     rule = StoppingRule(loss, coef, grad, tol)
-    grad_logits, step_logits = np.empty_like(logits), np.empty_like(logits)
+    grad_logits, step_logits = loss.empty_logits(), loss.empty_logits()
     step = previous_grad = None
     history = [objective]
     converged, stopped = rule(coef, objective, grad), False
@@ -421,7 +422,7 @@ def momentum_plane_search(loss, coef, *, learning_rate, max_iter, tol, verbose=0
     with np.errstate(over="ignore", invalid="ignore"):
         while not converged and it < max_iter:
             direction = -grad
-            loss.logits(direction, out=grad_logits)
+            grad_logits = loss.logits(direction, out=grad_logits)
             if step is not None and (
                 abs(float(np.vdot(grad, previous_grad))) > 0.2 * rule.grad_norm**2
             ):
@@ -434,7 +435,7 @@ def momentum_plane_search(loss, coef, *, learning_rate, max_iter, tol, verbose=0
             coefs = _plane_step(forms, slope)
             if coefs is None:
                 break
-            rate, momentum = coefs
+            rate, momentum = (float(c) for c in coefs)  # Python floats: any namespace
             # The new step and its logits, in the buffers of the gradient's.
             new_step = rate * direction
             grad_logits *= rate
@@ -460,7 +461,7 @@ def momentum_plane_search(loss, coef, *, learning_rate, max_iter, tol, verbose=0
             coef, step, objective, grad = new_coef, new_step, new_objective, new_grad
             step_logits, grad_logits = grad_logits, step_logits
             if it % 10 == 0:
-                loss.logits(coef, out=logits)
+                logits = loss.logits(coef, out=logits)
             history.append(objective)
             converged = rule(coef, objective, grad)
             _report(verbose, it, objective, rule.grad_norm, rate)
@@ -483,8 +484,11 @@ def auto_solver(loss):
     if not hasattr(loss, "hessian_forms"):
         return "agd"
     X = loss.X
-    x_bytes = sum(a.nbytes for a in (X.data, X.indices, X.indptr)) if sp.issparse(X) else X.nbytes
-    logits_bytes = 4 * X.shape[0] * loss.n_outputs * X.dtype.itemsize
+    if sp.issparse(X):
+        x_bytes = sum(a.nbytes for a in (X.data, X.indices, X.indptr))
+    else:
+        x_bytes = X.shape[0] * X.shape[1] * loss.dtype.itemsize
+    logits_bytes = 4 * X.shape[0] * loss.n_outputs * loss.dtype.itemsize
     return "momentum" if logits_bytes <= max(x_bytes / 4, 16 * 2**20) else "bb"
 
 

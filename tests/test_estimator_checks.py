@@ -1,7 +1,6 @@
 """scikit-learn's estimator checks over several configurations."""
 
 import inspect
-import linecache
 
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -64,69 +63,52 @@ IGNORE_CONVERGENCE = pytest.mark.filterwarnings("ignore::sklearn.exceptions.Conv
 
 @IGNORE_CONVERGENCE
 def test_check_estimator_default_has_no_expected_failures():
-    # Raises on the first failing check; only the array API checks are exempted,
-    # whose failure is pinned down in test_sklearn_compatible_estimator.
-    array_api = ("check_array_api_input", "check_array_api_mixed_inputs")
-    check_estimator(
-        GDLogisticRegression(),
-        expected_failed_checks=dict.fromkeys(array_api, LOSS_HISTORY_REASON),
-    )
+    # Raises on the first failing check; nothing is exempted (the array API
+    # checks included: tests/conftest.py sets SCIPY_ARRAY_API=1).
+    check_estimator(GDLogisticRegression())
 
 
-LOSS_HISTORY_REASON = (
-    "The array API checks compare the shapes of all array attributes with a NumPy fit, "
-    "and loss_history_ has one entry per iteration: solver='auto' is 'momentum' for "
-    "NumPy but 'agd' for array API inputs (which have no logit-space methods), so the "
-    "two fits run different numbers of iterations. Coefficients and predictions agree "
-    "(tests/test_array_api.py), and the checks pass for explicit solvers."
-)
 ROUNDING_REASON = (
-    "In float32 another library rounds the sums of the gradient differently from "
-    "NumPy's BLAS, so 'agd' and 'bb' may stop an iteration apart and loss_history_ "
-    "lengths differ (array-api-strict does; torch CPU happens not to)."
+    "float32 on array-api-strict: 'agd' and 'bb' stop at float32's rounding floor, "
+    "where another library's rounding of the gradient sums can end the fit an "
+    "iteration or two from the NumPy fit, and the check compares loss_history_'s "
+    "length. The default solver ('momentum') and float64 pass."
 )
 
 
-def _array_api_history_mismatch(estimator, check):
-    """Why ``check`` may fail on loss_history_'s length: None, "always" or "rounding"."""
-    name = getattr(check, "func", check).__name__
-    if name not in ("check_array_api_input", "check_array_api_mixed_inputs"):
-        return None
-    keywords = check.keywords
-    namespace = keywords.get("array_namespace") or keywords["X_ns_and_device"].xp
-    if namespace == "numpy":
-        return None  # the NumPy code path, the same fit
-    if estimator.solver == "auto":
-        return "always"
-    if estimator.solver in ("agd", "bb") and keywords.get("dtype_name") == "float32":
-        return "rounding"
-    return None
+def _rounding_sensitive(estimator, check):
+    """The float32 array API comparisons of the line-search solvers agd and bb."""
+    keywords = getattr(check, "keywords", {})
+    return (
+        estimator.solver in ("agd", "bb")
+        and getattr(check, "func", None) is not None
+        and check.func.__name__ == "check_array_api_input"
+        and keywords.get("dtype_name") == "float32"
+        and keywords.get("array_namespace") != "numpy"
+    )
 
 
 @IGNORE_CONVERGENCE
 @parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=expected_failed_checks, **_STRICT)
 def test_sklearn_compatible_estimator(estimator, check):
-    mismatch = _array_api_history_mismatch(estimator, check)
-    if mismatch is None:
+    if not _rounding_sensitive(estimator, check):
         check(estimator)
         return
     try:
         check(estimator)
     except AssertionError as failure:
-        # Only the comparison of an attribute's shape may fail.
-        line = _failing_line(failure)
-        assert "shape" in line, line
-        pytest.xfail(LOSS_HISTORY_REASON if mismatch == "always" else ROUNDING_REASON)
-    else:
-        assert mismatch == "rounding", "expected to fail: " + LOSS_HISTORY_REASON
-
-
-def _failing_line(error):
-    """The source line that raised ``error``."""
-    traceback = error.__traceback__
-    while traceback.tb_next is not None:
-        traceback = traceback.tb_next
-    return linecache.getline(traceback.tb_frame.f_code.co_filename, traceback.tb_lineno)
+        # Only the comparison of an attribute's shape (loss_history_) may fail.
+        traceback = failure.__traceback__
+        while traceback.tb_next is not None:
+            traceback = traceback.tb_next
+        frame = traceback.tb_frame
+        assert (
+            "est_xp_param_np.shape"
+            in inspect.getsource(frame.f_code).splitlines()[
+                traceback.tb_lineno - frame.f_code.co_firstlineno
+            ]
+        )
+        pytest.xfail(ROUNDING_REASON)
 
 
 @IGNORE_CONVERGENCE
