@@ -411,16 +411,19 @@ class LinearLogLoss:
         for start, stop, buffer, work, _ in self._logit_blocks():
             weight = self._weight[start:stop]
             p = proba[:, start:stop]
-            dirs = [u[:, start:stop] for u in logit_directions]
             if self.n_outputs == 1:
                 curvature = np.subtract(1.0, p[0], out=work[0])
                 curvature *= p[0]
                 curvature *= weight
                 for i in range(m):
-                    weighted = np.multiply(curvature, dirs[i][0], out=work[1])
+                    weighted = np.multiply(
+                        curvature, logit_directions[i][0, start:stop], out=work[1]
+                    )
                     for j in range(i + 1):
-                        forms[i, j] += float(np.dot(weighted, dirs[j][0]))
+                        forms[i, j] += float(np.dot(weighted, logit_directions[j][0, start:stop]))
+                        forms[j, i] = forms[i, j]
                 continue
+            dirs = [u[:, start:stop] for u in logit_directions]
             means = []
             for i in range(m):
                 p_dir = np.multiply(p, dirs[i], out=buffer)
@@ -429,14 +432,10 @@ class LinearLogLoss:
                     per_sample = np.einsum("kn,kn->n", p_dir, dirs[j])
                     per_sample -= means[i] * means[j]
                     forms[i, j] += float(np.dot(per_sample, weight))
-        d = self.n_features
-        for i in range(m):
-            for j in range(i + 1):
-                wi = coef_directions[i][:d].astype(np.float64, copy=False)
-                wj = coef_directions[j][:d].astype(np.float64, copy=False)
-                forms[i, j] += self.alpha * float(np.vdot(wi, wj))
-                forms[j, i] = forms[i, j]
-        return forms
+                    forms[j, i] = forms[i, j]
+        weights = np.stack([d[: self.n_features].ravel() for d in coef_directions])
+        weights = weights.astype(np.float64, copy=False)
+        return forms + self.alpha * (weights @ weights.T)
 
     def _curvature(self):
         # Largest second derivative of the pointwise loss w.r.t. the logits:
