@@ -53,8 +53,9 @@ print(f"largest difference of the test probabilities to LogisticRegression: {dif
 # Convergence
 # -----------
 # The gap of the objective to its final value, iteration by iteration:
-# ``tol`` stops the descent once the gradient norm has fallen by a factor
-# of a million.
+# ``tol`` stops the descent once the estimated relative gap to the minimum,
+# ``||grad J||^2 / (2 mu_hat J)`` with ``mu_hat`` the smallest curvature seen
+# along the moves, is below it (default ``1e-7``).
 display = LossCurveDisplay.from_estimator(model, gap=True)
 display.ax_.set_title("Softmax regression on digits: objective gap per iteration")
 

@@ -250,8 +250,8 @@ def build_parser():
         type=_non_negative_float,
         default=1e-6,
         help=(
-            "stopping tolerance of GDLogisticRegression (gradient norm relative to its "
-            "start) and LogisticRegression (lbfgs gradient); tight, so both reach the "
+            "stopping tolerance of GDLogisticRegression (estimated relative objective "
+            "gap) and LogisticRegression (lbfgs gradient); tight, so both reach the "
             "optimum (default: 1e-6)"
         ),
     )
