@@ -122,18 +122,24 @@ def _markdown_to_rest(markdown):
 def _write_benchmarks_fragment():
     """Write ``benchmarks_table.txt``, included by ``benchmarks.rst``.
 
-    The committed table ``benchmarks/results.md`` (and any ``benchmarks/*.png``
-    plot) is shown when it exists at build time; otherwise the page says the
+    The committed tables ``benchmarks/results.md`` and
+    ``benchmarks/results_scale.md`` (and any ``benchmarks/*.png`` plot) are
+    shown when they exist at build time; otherwise the page says the
     benchmarks were not yet measured.
     """
-    results = ROOT / "benchmarks" / "results.md"
     lines = []
-    if results.is_file():
-        lines += ["The committed results, ``benchmarks/results.md``:", ""]
-        lines += _markdown_to_rest(results.read_text())
-        lines.append("")
-    else:
-        lines += ["*Not yet measured*: ``benchmarks/results.md`` does not exist yet.", ""]
+    tables = [
+        ("results.md", "fit time against lbfgs and SGD defaults"),
+        ("results_scale.md", "fit time against n: NumPy, torch, Dask"),
+    ]
+    for name, what in tables:
+        results = ROOT / "benchmarks" / name
+        if results.is_file():
+            lines += [f"The committed results ({what}), ``benchmarks/{name}``:", ""]
+            lines += _markdown_to_rest(results.read_text())
+            lines.append("")
+        else:
+            lines += [f"*Not yet measured*: ``benchmarks/{name}`` does not exist yet.", ""]
     for plot in sorted((ROOT / "benchmarks").glob("*.png")):
         lines += [f".. image:: ../benchmarks/{plot.name}", f"   :alt: {plot.stem}", ""]
     text = "\n".join(lines) + "\n"
