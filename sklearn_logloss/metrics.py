@@ -380,6 +380,7 @@ class _NegLogLossScorer(_BaseScorer):
             ),
             kwargs=kwargs,
         )
+        (y_true,) = _on_host(y_true)  # array API inputs (a GPU, say): scored on the host
         classes = getattr(estimator, "classes_", None)
         if classes is not None and kwargs.get("labels") is None:
             _check_seen_labels(y_true, classes)
@@ -387,6 +388,7 @@ class _NegLogLossScorer(_BaseScorer):
         scale = _logits_from_decision(estimator)
         if scale is not None:
             logits = method_caller(estimator, "decision_function", X, pos_label=None)
+            (logits,) = _on_host(logits)
             loss = log_loss_from_logits(y_true, scale * np.asarray(logits), **kwargs)
         else:
             proba = method_caller(estimator, "predict_proba", X, pos_label=None)

@@ -338,3 +338,18 @@ def test_class_weight_matches_numpy(multiclass_data):
         model = GDLogisticRegression(**params).fit(_strict(X), _strict(y))
     np.testing.assert_allclose(_host(model.coef_), reference.coef_, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(_host(model.loss_history_), reference.loss_history_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("to_xp", NAMESPACES)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_scorer_equals_numpy_on_array_api_inputs(to_xp, n_classes, binary_data, multiclass_data):
+    from sklearn_logloss import neg_log_loss_scorer
+
+    X, y = binary_data if n_classes == 2 else multiclass_data
+    numpy_model = GDLogisticRegression(alpha=1e-2).fit(X, y)
+    expected = neg_log_loss_scorer(numpy_model, X, y)
+    with dispatch():
+        model = GDLogisticRegression(alpha=1e-2).fit(to_xp(X), to_xp(y))
+        score = neg_log_loss_scorer(model, to_xp(X), to_xp(y))
+    assert isinstance(score, float)
+    assert score == pytest.approx(expected, rel=1e-6)
