@@ -405,13 +405,20 @@ def momentum_plane_search(loss, coef, *, learning_rate, max_iter, tol, verbose=0
     plus pointwise operations; a halving costs pointwise operations and one
     product with ``X^T``. Memory: four arrays of logits, shape
     ``(n_outputs, n_samples)``. The kept logits are recomputed from the
-    coefficients every 10 iterations so that rounding cannot accumulate.
+    coefficients every 50 iterations (10 in float32) so that rounding cannot
+    accumulate.
     """
     del learning_rate  # the plane search sets both step sizes
     rounding = 16 * np.finfo(loss.dtype).eps
     # Logits are arrays of the loss's namespace: use what its methods return.
-    logits = loss.logits(coef)
+    if np.any(coef):
+        logits = loss.logits(coef)
+    else:  # the logits of zero coefficients: no pass over X
+        logits = loss.empty_logits()
+        logits[...] = 0
     proba = loss.empty_logits()
+    # Rounding accumulates in the kept logits at about eps per iteration.
+    refresh = 50 if loss.dtype.itemsize >= 8 else 10
     objective, grad = loss.objective_gradient_at(coef, logits, proba)
     rule = StoppingRule(loss, coef, grad, tol)
     grad_logits, step_logits = loss.empty_logits(), loss.empty_logits()
@@ -461,7 +468,7 @@ def momentum_plane_search(loss, coef, *, learning_rate, max_iter, tol, verbose=0
             it += 1
             coef, step, objective, grad = new_coef, new_step, new_objective, new_grad
             step_logits, grad_logits = grad_logits, step_logits
-            if it % 10 == 0:
+            if it % refresh == 0:
                 logits = loss.logits(coef, out=logits)
             history.append(objective)
             converged = rule(coef, objective, grad)

@@ -227,3 +227,22 @@ def test_momentum_takes_the_conjugate_gradient_steps_on_a_quadratic_like_problem
     _, grad = loss.objective_gradient(result.coef)
     _, grad_start = loss.objective_gradient(start)
     assert np.linalg.norm(grad) < 1e-6 * np.linalg.norm(grad_start)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_momentum_kept_logits_do_not_drift(dtype):
+    # "momentum" updates its logits instead of recomputing them (refreshed
+    # every 50 iterations, 10 in float32): after a long run its last objective
+    # still equals J recomputed from the coefficients.
+    X, y = scaled("digits")
+    X = X.astype(dtype)
+    classes, codes = np.unique(y, return_inverse=True)
+    loss = LinearLogLoss(X, codes, np.ones(len(y)), n_classes=10, alpha=1e-4, fit_intercept=True)
+    result = SOLVERS["momentum"](
+        loss, loss.init_coef(), learning_rate="auto", max_iter=137, tol=0.0
+    )
+    # Float64 runs all 137 iterations (not a multiple of either refresh
+    # period); float32 reaches its rounding floor after more than 10.
+    assert result.n_iter == 137 if dtype == np.float64 else result.n_iter > 20
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert result.loss_history[-1] == pytest.approx(loss.objective(result.coef), rel=rtol)
