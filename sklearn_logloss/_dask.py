@@ -12,7 +12,7 @@ sklearn-logloss[dask]``), imported only when a Dask array is passed.
 
 import numpy as np
 
-from ._loss import LinearLogLoss
+from ._loss import LinearLogLoss, _LinearLayout
 
 __all__ = ["DaskLinearLogLoss", "dask_loss", "is_dask_array"]
 
@@ -50,7 +50,7 @@ def _block_gram_product(X, sample_weight, v, fit_intercept):
     return out
 
 
-class DaskLinearLogLoss:
+class DaskLinearLogLoss(_LinearLayout):
     """Penalized log loss of a linear model over a row-chunked Dask array.
 
     Same objective and coefficient layout as :class:`~._loss.LinearLogLoss`.
@@ -95,15 +95,6 @@ class DaskLinearLogLoss:
         self.fit_intercept = bool(fit_intercept)
         self.weight_sum = float(sample_weight.sum(dtype=np.float64).compute())
 
-    @property
-    def coef_shape(self):
-        """Shape of the packed coefficient array."""
-        return (self.n_features + self.fit_intercept, self.n_outputs)
-
-    def init_coef(self):
-        """All-zero coefficients in the data's dtype."""
-        return np.zeros(self.coef_shape, dtype=self.dtype)
-
     def _sums(self, coef, gradient):
         block_sums = self._dask.delayed(_block_sums, pure=True)
         tasks = [
@@ -114,10 +105,6 @@ class DaskLinearLogLoss:
         loss_sum = sum(r[0] for r in results)
         grad_sum = sum(r[1] for r in results) if gradient else None
         return loss_sum, grad_sum
-
-    def _penalty(self, coef):
-        w = coef[: self.n_features]
-        return 0.5 * self.alpha * float(np.vdot(w, w))
 
     def objective(self, coef):
         """Objective ``J`` at ``coef``."""
@@ -157,7 +144,7 @@ class DaskLinearLogLoss:
             eig = new_eig
             if converged:
                 break
-        curvature = 0.25 if self.n_outputs == 1 else 0.5
+        curvature = self._curvature()
         return curvature * eig / self.weight_sum + self.alpha
 
 

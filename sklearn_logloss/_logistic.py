@@ -36,6 +36,18 @@ _SOLVER_NAMES = ("auto", *SOLVERS)
 _AUTO_SOLVER = auto_solver  # loss -> the name solver="auto" stands for
 
 
+def _encode_labels(y):
+    """``(classes_, codes)`` of classification targets; at least two classes."""
+    check_classification_targets(y)
+    classes, codes = np.unique(y, return_inverse=True)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but "
+            f"the data contains only one class: {classes[0]!r}."
+        )
+    return classes, codes
+
+
 def _param_error(name, owner, expected, value):
     return ValueError(
         f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
@@ -440,13 +452,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             dtype=[np.float64, np.float32],
             order="C",
         )
-        check_classification_targets(y)
-        classes, y_encoded = np.unique(y, return_inverse=True)
-        if classes.shape[0] < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {classes[0]!r}."
-            )
+        classes, y_encoded = _encode_labels(y)
         sample_weight = self._sample_weight(sample_weight, X, y)
 
         validation = None
@@ -486,13 +492,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[xp.float64, xp.float32])
         y = column_or_1d(to_numpy(y), warn=True)
         check_consistent_length(X, y)
-        check_classification_targets(y)
-        classes, y_encoded = np.unique(y, return_inverse=True)
-        if classes.shape[0] < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {classes[0]!r}."
-            )
+        classes, y_encoded = _encode_labels(y)
         if sample_weight is not None and not np.isscalar(sample_weight):
             sample_weight = to_numpy(sample_weight)
         dtype = np.float32 if X.dtype == xp.float32 else np.float64

@@ -177,7 +177,41 @@ def multinomial_loss_gradient(
     return loss_sum, logits
 
 
-class LinearLogLoss:
+class _LinearLayout:
+    """What every loss object shares: the packed coefficients and the penalty.
+
+    Coefficients are a small NumPy array of shape ``(n_features +
+    fit_intercept, n_outputs)``: the weights, then the intercept row. Needs
+    ``n_features``, ``fit_intercept``, ``n_outputs``, ``alpha`` and ``dtype``.
+    """
+
+    @property
+    def coef_shape(self):
+        """Shape of the packed coefficient array."""
+        return (self.n_features + self.fit_intercept, self.n_outputs)
+
+    def init_coef(self):
+        """All-zero coefficients in the data's dtype."""
+        return np.zeros(self.coef_shape, dtype=self.dtype)
+
+    def _penalty(self, coef):
+        w = np.asarray(coef[: self.n_features], dtype=np.float64)
+        return 0.5 * self.alpha * float(np.vdot(w, w))
+
+    def _penalty_forms(self, coef_directions):
+        """``alpha <d_i, d_j>`` over the weights: the penalty's Hessian forms."""
+        weights = np.stack([np.ravel(d[: self.n_features]) for d in coef_directions])
+        weights = weights.astype(np.float64, copy=False)
+        return self.alpha * (weights @ weights.T)
+
+    def _curvature(self):
+        # Largest second derivative of the pointwise loss w.r.t. the logits:
+        # p (1 - p) <= 1/4 for the sigmoid; the largest eigenvalue of
+        # diag(p) - p p^T is at most 1/2 for the softmax.
+        return 0.25 if self.n_outputs == 1 else 0.5
+
+
+class LinearLogLoss(_LinearLayout):
     """Penalized log loss of a linear model on fixed data.
 
     Coefficients are one 2-D array ``coef`` of shape
@@ -238,19 +272,6 @@ class LinearLogLoss:
         self._logits = np.empty(self.n_outputs * rows, dtype=self.dtype)
         self._work = np.empty((3, rows), dtype=self.dtype)
         self._full_work = None  # vectors of n_samples for the logit-space methods
-
-    @property
-    def coef_shape(self):
-        """Shape of the packed coefficient array."""
-        return (self.n_features + self.fit_intercept, self.n_outputs)
-
-    def init_coef(self):
-        """All-zero coefficients in the data's dtype."""
-        return np.zeros(self.coef_shape, dtype=self.dtype)
-
-    def _penalty(self, coef):
-        w = coef[: self.n_features].astype(np.float64, copy=False)
-        return 0.5 * self.alpha * float(np.vdot(w, w))
 
     def _rows(self, start, stop):
         return self.X if stop - start == self.X.shape[0] else self.X[start:stop]
@@ -433,15 +454,7 @@ class LinearLogLoss:
                     per_sample -= means[i] * means[j]
                     forms[i, j] += float(np.dot(per_sample, weight))
                     forms[j, i] = forms[i, j]
-        weights = np.stack([d[: self.n_features].ravel() for d in coef_directions])
-        weights = weights.astype(np.float64, copy=False)
-        return forms + self.alpha * (weights @ weights.T)
-
-    def _curvature(self):
-        # Largest second derivative of the pointwise loss w.r.t. the logits:
-        # p (1 - p) <= 1/4 for the sigmoid; the largest eigenvalue of
-        # diag(p) - p p^T is at most 1/2 for the softmax.
-        return 0.25 if self.n_outputs == 1 else 0.5
+        return forms + self._penalty_forms(coef_directions)
 
     def trace_bound(self):
         """A cheap upper bound on the Lipschitz constant of the gradient.
@@ -544,7 +557,7 @@ def xp_softmax(logits, xp):
     return exp / xp.sum(exp, axis=1, keepdims=True)
 
 
-class ArrayAPILinearLogLoss:
+class ArrayAPILinearLogLoss(_LinearLayout):
     """:class:`LinearLogLoss` on data of any array API namespace and device.
 
     ``X``, the class codes and the weights stay where they are (a GPU, say);
@@ -590,19 +603,6 @@ class ArrayAPILinearLogLoss:
         else:
             onehot = (codes[:, None] == np.arange(n_classes)).astype(self.dtype)
             self._target = xp.asarray(onehot, device=device)
-
-    @property
-    def coef_shape(self):
-        """Shape of the packed coefficient array."""
-        return (self.n_features + self.fit_intercept, self.n_outputs)
-
-    def init_coef(self):
-        """All-zero coefficients in the data's dtype (NumPy)."""
-        return np.zeros(self.coef_shape, dtype=self.dtype)
-
-    def _penalty(self, coef):
-        w = coef[: self.n_features].astype(np.float64, copy=False)
-        return 0.5 * self.alpha * float(np.vdot(w, w))
 
     def _to_host(self, array):
         from ._compat import to_numpy  # the one module with private sklearn imports
@@ -706,7 +706,7 @@ class ArrayAPILinearLogLoss:
             for i in range(m):
                 weighted = curvature * logit_directions[i]
                 for j in range(i + 1):
-                    forms[i, j] = float(xp.sum(weighted * logit_directions[j]))
+                    forms[i, j] = forms[j, i] = float(xp.sum(weighted * logit_directions[j]))
         else:
             p_dirs = [proba * u for u in logit_directions]
             means = [xp.sum(p_dir, axis=1, keepdims=True) for p_dir in p_dirs]
@@ -714,18 +714,8 @@ class ArrayAPILinearLogLoss:
                 for j in range(i + 1):
                     # sum_k p_k u_k v_k - (sum_k p_k u_k)(sum_k p_k v_k), weighted
                     first = xp.sum(p_dirs[i] * logit_directions[j] * weight)
-                    forms[i, j] = float(first - xp.sum(means[i] * means[j] * weight))
-        d = self.n_features
-        for i in range(m):
-            for j in range(i + 1):
-                wi = np.asarray(coef_directions[i][:d], dtype=np.float64)
-                wj = np.asarray(coef_directions[j][:d], dtype=np.float64)
-                forms[i, j] += self.alpha * float(np.vdot(wi, wj))
-                forms[j, i] = forms[i, j]
-        return forms
-
-    def _curvature(self):
-        return 0.25 if self.n_outputs == 1 else 0.5
+                    forms[i, j] = forms[j, i] = float(first - xp.sum(means[i] * means[j] * weight))
+        return forms + self._penalty_forms(coef_directions)
 
     def trace_bound(self):
         """The trace bound of :meth:`LinearLogLoss.trace_bound` (one pass)."""
