@@ -163,9 +163,11 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         iterations' moves (the secant ``s^T r / s^T s``, ``s`` a move and
         ``r`` the change of the gradient over it); for a ``mu``-strongly
         convex ``J``, ``||grad J||^2 / (2 mu)`` bounds ``J - J*``. They also
-        stop once the gradient is down to rounding (32 machine epsilons of
-        the data's dtype times its norm at the all-zero coefficients). The
-        default brings the objective within 1e-6 (relative) of its minimum
+        stop once the gradient norm falls to ``tol`` (at least 32 machine
+        epsilons of the data's dtype) times its norm at the all-zero
+        coefficients, which ends fits whose minimum is zero (separable data
+        with ``alpha=0``), and when no step decreases ``J`` beyond rounding.
+        The default brings the objective within 1e-6 (relative) of its minimum
         on every problem of ``benchmarks/``. Early stopping uses ``tol`` as
         the smallest improvement of the validation loss.
 
