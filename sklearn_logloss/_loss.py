@@ -210,6 +210,34 @@ class _LinearLayout:
         # diag(p) - p p^T is at most 1/2 for the softmax.
         return 0.25 if self.n_outputs == 1 else 0.5
 
+    def lipschitz_bound(self, n_iter=30, rtol=1e-3):
+        """An estimate of the Lipschitz constant of the gradient.
+
+        ``L = c * lambda_max(Xt^T S Xt) / sum(s) + alpha`` (see
+        :meth:`LinearLogLoss.trace_bound` for ``c`` and ``Xt``), with
+        ``lambda_max`` found by power iteration from a fixed start vector, so
+        the estimate is reproducible; it approaches the true value from below,
+        and gradient descent converges for any step below ``2 / L``, so
+        ``1 / L`` keeps a safety margin of 2. Each power step is one
+        :meth:`_gram_product`, the only part a loss object supplies.
+        """
+        v = 1.0 + 0.1 * np.random.default_rng(0).standard_normal(
+            self.n_features + self.fit_intercept
+        )
+        v /= np.linalg.norm(v)
+        eig = 0.0
+        for _ in range(n_iter):
+            new_v = self._gram_product(v)
+            new_eig = float(np.linalg.norm(new_v))
+            if new_eig == 0.0:
+                break
+            v = new_v / new_eig
+            converged = abs(new_eig - eig) <= rtol * new_eig
+            eig = new_eig
+            if converged:
+                break
+        return self._curvature() * eig + self.alpha
+
 
 class LinearLogLoss(_LinearLayout):
     """Penalized log loss of a linear model on fixed data.
@@ -474,41 +502,19 @@ class LinearLogLoss(_LinearLayout):
             total += float(np.dot(norms, self._weight[start:stop]))
         return self._curvature() * (total + self.fit_intercept) + self.alpha
 
-    def lipschitz_bound(self, n_iter=30, rtol=1e-3):
-        """An estimate of the Lipschitz constant of the gradient.
-
-        ``L = c * lambda_max(Xt^T S Xt) / sum(s) + alpha`` (see
-        :meth:`trace_bound` for ``c`` and ``Xt``), with ``lambda_max`` found
-        by power iteration from a fixed start vector, so the estimate is
-        reproducible; it approaches the true value from below, and gradient
-        descent converges for any step below ``2 / L``, so ``1 / L`` keeps a
-        safety margin of 2.
-        """
-        n_cols = self.n_features + self.fit_intercept
-        rng = np.random.default_rng(0)
-        v = 1.0 + 0.1 * rng.standard_normal(n_cols)
-        v /= np.linalg.norm(v)
-        sw = self._weight.astype(np.float64)
-        eig = 0.0
-        for _ in range(n_iter):
-            v_data = v.astype(self.dtype, copy=False)
-            xv = self.X @ v_data[: self.n_features]
-            if self.fit_intercept:
-                xv = xv + v_data[-1]
-            xv = np.asarray(xv, dtype=np.float64) * sw
-            new_v = np.empty(n_cols)
-            new_v[: self.n_features] = self.X.T @ xv.astype(self.dtype, copy=False)
-            if self.fit_intercept:
-                new_v[-1] = xv.sum()
-            new_eig = float(np.linalg.norm(new_v))
-            if new_eig == 0.0:
-                break
-            v = new_v / new_eig
-            converged = abs(new_eig - eig) <= rtol * new_eig
-            eig = new_eig
-            if converged:
-                break
-        return self._curvature() * eig + self.alpha
+    def _gram_product(self, v):
+        """``Xt^T S Xt v / sum(s)`` (float64 ``v`` of ``n_features + fit_intercept``)."""
+        d = self.n_features
+        v_data = v.astype(self.dtype)
+        xv = self.X @ v_data[:d]
+        if self.fit_intercept:
+            xv = xv + v_data[-1]
+        xv = np.asarray(xv, dtype=np.float64) * self._weight
+        out = np.empty_like(v)
+        out[:d] = self.X.T @ xv.astype(self.dtype, copy=False)
+        if self.fit_intercept:
+            out[-1] = xv.sum()
+        return out
 
 
 # --------------------------------------------------------------------------
@@ -723,26 +729,15 @@ class ArrayAPILinearLogLoss(_LinearLayout):
         total = float(xp.sum(xp.sum(self.X * self.X, axis=1) * self._weight))
         return self._curvature() * (total + self.fit_intercept) + self.alpha
 
-    def lipschitz_bound(self, n_iter=30, rtol=1e-3):
-        """Power-iteration estimate of :meth:`LinearLogLoss.lipschitz_bound`, on the device."""
+    def _gram_product(self, v):
+        """``Xt^T S Xt v / sum(s)`` computed on the device; ``v`` and the result on the host."""
         xp, d = self.xp, self.n_features
-        start = 1.0 + 0.1 * np.random.default_rng(0).standard_normal(d + self.fit_intercept)
-        v = xp.asarray((start / np.linalg.norm(start)).astype(self.dtype), device=self.device)
-        eig = 0.0
-        for _ in range(n_iter):
-            xv = self.X @ v[:d]
-            if self.fit_intercept:
-                xv = xv + v[d]
-            xv = xv * self._weight
-            new_v = self.X.T @ xv
-            if self.fit_intercept:
-                new_v = xp.concat([new_v, xp.reshape(xp.sum(xv), (1,))])
-            new_eig = float(xp.sqrt(xp.sum(new_v * new_v)))
-            if new_eig == 0.0:
-                break
-            v = new_v / new_eig
-            converged = abs(new_eig - eig) <= rtol * new_eig
-            eig = new_eig
-            if converged:
-                break
-        return self._curvature() * eig + self.alpha
+        v = xp.asarray(v.astype(self.dtype), device=self.device)
+        xv = self.X @ v[:d]
+        if self.fit_intercept:
+            xv = xv + v[d]
+        xv = xv * self._weight
+        out = self.X.T @ xv
+        if self.fit_intercept:
+            out = xp.concat([out, xp.reshape(xp.sum(xv), (1,))])
+        return self._to_host(out).astype(np.float64)
