@@ -95,6 +95,10 @@ class DaskLinearLogLoss(_LinearLayout):
         self.fit_intercept = bool(fit_intercept)
         self.weight_sum = float(sample_weight.sum(dtype=np.float64).compute())
 
+    #: No coarse problems (:func:`~._solvers.coarse_start`): every iteration
+    #: costs a round trip to the cluster, whatever the number of rows.
+    subsample = None
+
     def _sums(self, coef, gradient):
         block_sums = self._dask.delayed(_block_sums, pure=True)
         tasks = [

@@ -28,7 +28,7 @@ from ._loss import (
     xp_log_softmax,
     xp_softmax,
 )
-from ._solvers import SOLVERS, auto_solver
+from ._solvers import SOLVERS, auto_solver, coarse_start
 
 __all__ = ["GDLogisticRegression"]
 
@@ -143,7 +143,15 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         - ``"auto"``: ``"momentum"``, unless its logits would take more than
           a quarter of the memory of ``X`` and more than 16 MiB (many
           classes, few features); then ``"bb"``. ``"agd"`` for Dask arrays
-          (where ``"momentum"`` is not available).
+          (where ``"momentum"`` is not available). On large problems
+          (``n_samples * n_coefficients >= 2**20``, ``alpha > 0``, not a
+          warm start) it first solves the same objective on every 64th and
+          every 8th sample, as long as those keep 20 samples per
+          coefficient, each to a relative gap of 1e-4 and from the previous
+          solution: the fit on all samples then starts near its minimum and
+          needs a few iterations only (``verbose`` reports the coarse
+          problems; ``n_iter_`` and ``loss_history_`` are those of the fit
+          on all samples).
 
     learning_rate : float or "auto", default="auto"
         The step size. ``"auto"`` uses ``1 / L`` with ``L`` an estimate of
@@ -223,7 +231,10 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
 
     loss_history_ : ndarray of shape (`n_iter_` + 1,)
         The objective ``J`` at the starting point and after every iteration;
-        the last entry is ``J`` at ``coef_`` and ``intercept_``.
+        the last entry is ``J`` at ``coef_`` and ``intercept_``. The starting
+        point is zero, the previous solution (``warm_start``) or, with
+        ``solver="auto"`` on large problems, the solution of the coarse
+        problems (see ``solver``).
 
     validation_loss_history_ : ndarray of shape (`n_iter_` + 1,)
         With ``early_stopping=True``: the log loss of the held-out samples
@@ -391,6 +402,8 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         else:
             loss, classes, validation = self._in_memory_loss(X, y, sample_weight)
         coef = self._initial_coef(loss, classes)
+        if self.solver == "auto":
+            coef = coarse_start(loss, coef, max_iter=self.max_iter, verbose=self.verbose)
         monitor = None
         if validation is not None:
             monitor = _EarlyStopping(validation, self.n_iter_no_change, self.tol, coef)

@@ -128,6 +128,26 @@ def test_momentum_runs_in_logit_space_on_the_device(multiclass_data, namespace):
     np.testing.assert_allclose(_host(model.loss_history_), reference.loss_history_, rtol=1e-10)
 
 
+@pytest.mark.parametrize("to_xp", NAMESPACES)
+def test_coarse_start_on_the_device_matches_numpy(to_xp, capsys):
+    # Large enough for solver="auto" to solve coarse problems first (see
+    # test_solvers.py): the same coarse problems, iterates and minimum.
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=40_000, n_features=29, random_state=0)
+    reference = GDLogisticRegression(alpha=1e-4, verbose=1).fit(X, y)
+    printed = capsys.readouterr().out
+    with dispatch():
+        model = GDLogisticRegression(alpha=1e-4, verbose=1).fit(to_xp(X), to_xp(y))
+    coarse_lines = [line for line in printed.splitlines() if line.startswith("Coarse")]
+    assert len(coarse_lines) == 2
+    assert [line for line in capsys.readouterr().out.splitlines() if line.startswith("Coarse")] == (
+        coarse_lines
+    )
+    assert model.n_iter_ == reference.n_iter_
+    np.testing.assert_allclose(_host(model.loss_history_), reference.loss_history_, rtol=1e-9)
+
+
 def test_string_labels_and_numpy_targets(multiclass_data):
     X, y = multiclass_data
     labels = np.array(["a", "b", "c"])[y]
@@ -223,6 +243,10 @@ def test_loss_objective_and_gradient_equal_numpy(problem, to_xp):
         np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-14)
         assert xp_loss.trace_bound() == pytest.approx(numpy_loss.trace_bound(), rel=1e-12)
         assert xp_loss.lipschitz_bound() == pytest.approx(numpy_loss.lipschitz_bound(), rel=1e-9)
+        # The coarse problem of every 8th sample, on the device too.
+        coarse, expected = xp_loss.subsample(8), numpy_loss.subsample(8)
+        _assert_same_place(coarse.X, X_xp)
+        assert coarse.objective(coef) == pytest.approx(expected.objective(coef), rel=1e-12)
 
 
 @pytest.mark.parametrize("to_xp", NAMESPACES)

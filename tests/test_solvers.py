@@ -18,7 +18,13 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_logloss import GDLogisticRegression
 from sklearn_logloss._loss import LinearLogLoss
-from sklearn_logloss._solvers import SOLVERS, StoppingRule, auto_solver
+from sklearn_logloss._solvers import (
+    SOLVERS,
+    StoppingRule,
+    auto_solver,
+    coarse_start,
+    coarse_strides,
+)
 
 LOADERS = {
     "breast_cancer": load_breast_cancer,
@@ -191,10 +197,14 @@ def test_auto_solver_rule():
     assert auto_solver(NoLogitSpace()) == "agd"
 
 
-@pytest.mark.parametrize("n_classes, n_features", [(2, 50), (3, 200)])
-def test_fit_makes_no_copy_of_dense_float64(n_classes, n_features):
+@pytest.mark.parametrize(
+    "n_samples, n_classes, n_features",
+    # The last solves coarse problems first (on a copy of every 8th row).
+    [(20_000, 2, 50), (20_000, 3, 200), (20_000, 2, 100)],
+)
+def test_fit_makes_no_copy_of_dense_float64(n_samples, n_classes, n_features):
     X, y = make_classification(
-        n_samples=20_000,
+        n_samples=n_samples,
         n_features=n_features,
         n_informative=10,
         n_classes=n_classes,
@@ -246,3 +256,93 @@ def test_momentum_kept_logits_do_not_drift(dtype):
     assert result.n_iter == 137 if dtype == np.float64 else result.n_iter > 20
     rtol = 1e-12 if dtype == np.float64 else 1e-5
     assert result.loss_history[-1] == pytest.approx(loss.objective(result.coef), rel=rtol)
+
+
+def large_binary(n_samples=40_000, n_features=29, dtype=np.float64):
+    """Large enough for coarse problems: 30 coefficients, n * 30 > 2**20."""
+    X, y = make_classification(
+        n_samples=n_samples, n_features=n_features, n_informative=10, random_state=0
+    )
+    return StandardScaler().fit_transform(X).astype(dtype), y
+
+
+def test_coarse_strides_rule():
+    X, y = large_binary()
+    loss = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1e-4, fit_intercept=True)
+    # 40000 / 64 = 625 rows >= 20 per coefficient (30); 40000 / 512 = 78 < 600.
+    assert coarse_strides(loss) == [64, 8]
+    unpenalized = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=0.0, fit_intercept=True)
+    assert coarse_strides(unpenalized) == []  # a subsample's minimizer may not exist
+    small = LinearLogLoss(
+        X[:2000], y[:2000], np.ones(2000), n_classes=2, alpha=1e-4, fit_intercept=True
+    )
+    assert coarse_strides(small) == []
+    codes = np.arange(len(y)) % 5  # 150 coefficients: only every 8th row qualifies
+    many = LinearLogLoss(X, codes, np.ones(len(y)), n_classes=5, alpha=1e-4, fit_intercept=True)
+    assert coarse_strides(many) == [8]
+
+
+def test_subsample_is_the_same_objective_on_every_kth_sample():
+    X, y = large_binary(n_samples=4000)
+    weight = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    for data in (X, sp.csr_matrix(X)):
+        loss = LinearLogLoss(data, y, weight, n_classes=2, alpha=1e-3, fit_intercept=True)
+        coarse = loss.subsample(8)
+        direct = LinearLogLoss(
+            X[::8], y[::8], weight[::8], n_classes=2, alpha=1e-3, fit_intercept=True
+        )
+        coef = np.random.default_rng(1).standard_normal(loss.coef_shape)
+        assert coarse.X.shape == (500, X.shape[1])
+        assert coarse.objective(coef) == pytest.approx(direct.objective(coef), rel=1e-12)
+        np.testing.assert_allclose(
+            coarse.objective_gradient(coef)[1], direct.objective_gradient(coef)[1], rtol=1e-10
+        )
+    # A class with no weight among every 8th sample: no coarse problem.
+    weight[::8][y[::8] == 1] = 0.0
+    loss = LinearLogLoss(X, y, weight, n_classes=2, alpha=1e-3, fit_intercept=True)
+    assert loss.subsample(8) is None
+    assert loss.subsample(7) is not None
+
+
+def test_coarse_start_lands_near_the_optimum_and_skips_warm_starts():
+    X, y = large_binary()
+    loss = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1e-4, fit_intercept=True)
+    j_star = SOLVERS["momentum"](
+        loss, loss.init_coef(), learning_rate="auto", max_iter=1000, tol=1e-12
+    ).loss_history[-1]
+    start = coarse_start(loss, loss.init_coef(), max_iter=1000)
+    j_zero = loss.objective(loss.init_coef())
+    # Within 1% of the minimum, from a relative gap of about 0.5 at zero.
+    assert (loss.objective(start) - j_star) / j_star < 1e-2 < (j_zero - j_star) / j_star
+    warm = np.full(loss.coef_shape, 0.01)
+    assert coarse_start(loss, warm, max_iter=1000) is warm
+    flat = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=0.0, fit_intercept=True)
+    assert not np.any(coarse_start(flat, flat.init_coef(), max_iter=1000))
+
+
+def test_auto_starts_from_coarse_problems_and_reaches_the_same_optimum(capsys):
+    X, y = large_binary()
+    weight = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    params = dict(alpha=1e-4, tol=1e-10, max_iter=1000)
+    auto = GDLogisticRegression(**params, verbose=1).fit(X, y, sample_weight=weight)
+    printed = capsys.readouterr().out
+    assert "Coarse problem on every 64th sample (625 samples" in printed
+    assert "Coarse problem on every 8th sample (5000 samples" in printed
+    plain = GDLogisticRegression(**params, solver="momentum").fit(X, y, sample_weight=weight)
+    assert auto.loss_history_[-1] == pytest.approx(plain.loss_history_[-1], rel=1e-9)
+    np.testing.assert_allclose(auto.coef_, plain.coef_, rtol=1e-4, atol=1e-5)
+    # The full problem starts near its minimum: fewer iterations on all rows.
+    assert auto.loss_history_[0] < 0.9 * plain.loss_history_[0]
+    assert auto.n_iter_ < plain.n_iter_
+    # A warm start skips the coarse problems (nothing printed for them).
+    auto.set_params(warm_start=True).fit(X, y, sample_weight=weight)
+    assert "Coarse" not in capsys.readouterr().out
+
+
+def test_coarse_start_in_float32_and_sparse():
+    X, y = large_binary()
+    expected = GDLogisticRegression(alpha=1e-4, solver="momentum").fit(X, y)
+    for data in (X.astype(np.float32), sp.csr_matrix(X)):
+        model = GDLogisticRegression(alpha=1e-4).fit(data, y)
+        assert model.coef_.dtype == data.dtype
+        np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X), atol=1e-3)
