@@ -49,13 +49,15 @@ def binary_loss_gradient(logits, sign, sample_weight, *, gradient=True, work=Non
 
     With ``sign = 1 - 2 y`` (+1 for class 0, -1 for class 1) and
     ``v = sign * z``, the per-sample loss is the softplus
-    ``log(1 + exp(v)) = log(1 + exp(-|v|)) + max(v, 0)`` and its derivative is
+    ``log(1 + exp(v)) = log1p(e) + max(v, 0)`` and its derivative is
     ``p - y = sign * expit(v)``, with ``expit(v) = e / (1 + e)`` for ``v <= 0``
     and ``1 / (1 + e)`` for ``v > 0``, ``e = exp(-|v|)``. One ``exp`` and one
-    ``log1p`` serve both; ``e <= 1`` never overflows. In float32, ``log(1 + e)``
-    replaces ``log1p(e)`` (numpy vectorizes the former only, 3x faster): its
-    absolute error is below one float32 rounding of 1, the rounding of the
-    float32 loss itself.
+    ``log`` serve both; ``e <= 1`` never overflows. ``log1p(e)`` is computed
+    as ``log(u) + (e - (u - 1)) / u`` with ``u = 1 + e`` rounded: ``u - 1``
+    and the difference are exact, so the correction restores what the
+    rounding of ``u`` lost (within 2 units in the last place of ``log1p``,
+    also where ``e`` is below the machine epsilon and ``log(u)`` is 0), and
+    numpy's ``log`` is vectorized where its ``log1p`` is not (2x faster).
 
     Parameters
     ----------
@@ -91,20 +93,21 @@ def binary_loss_gradient(logits, sign, sample_weight, *, gradient=True, work=Non
     np.abs(v, out=exp_neg)
     np.negative(exp_neg, out=exp_neg)
     np.exp(exp_neg, out=exp_neg)
-    np.add(exp_neg, 1.0, out=one_plus)
-    if logits.dtype == np.float32:
-        np.log(one_plus, out=scratch)  # vectorized in float32, where log1p is not
-    else:
-        np.log1p(exp_neg, out=scratch)
-    loss_sum = float(np.dot(scratch, sample_weight))
     np.maximum(v, 0.0, out=scratch)
-    loss_sum += float(np.dot(scratch, sample_weight))
+    loss_sum = float(np.dot(scratch, sample_weight))
+    if gradient:  # numerator of expit(v): 1 where v > 0, e elsewhere
+        np.greater(v, 0.0, out=scratch)
+        np.maximum(exp_neg, scratch, out=scratch)
+    np.add(exp_neg, 1.0, out=one_plus)
+    # v is no longer needed: its buffer takes u - 1, then log1p(e).
+    correction = np.subtract(exp_neg, np.subtract(one_plus, 1.0, out=logits), out=exp_neg)
+    correction /= one_plus
+    log1p = np.log(one_plus, out=logits)
+    log1p += correction
+    loss_sum += float(np.dot(log1p, sample_weight))
     if not gradient:
         return loss_sum, None
-    # Numerator of expit(v): 1 where v > 0, e elsewhere (e <= 1 everywhere).
-    np.greater(v, 0.0, out=scratch)
-    np.maximum(exp_neg, scratch, out=exp_neg)
-    grad = np.divide(exp_neg, one_plus, out=logits)
+    grad = np.divide(scratch, one_plus, out=logits)
     if proba_out is not None:
         np.copyto(proba_out, grad)
     grad *= sign
