@@ -303,7 +303,9 @@ class LinearLogLoss(_LinearLayout):
         self._sign = (1 - 2 * codes).astype(self.dtype) if self.n_outputs == 1 else None
         self._codes = codes
 
-        blocked = not sp.issparse(X) and X.flags.c_contiguous
+        # Blocks of rows need contiguous rows: a C-contiguous X or a view of
+        # every k-th of its rows (a coarse problem, see subsample).
+        blocked = not sp.issparse(X) and (X.flags.c_contiguous or X.strides[1] == X.itemsize)
         row_bytes = max(1, self.n_features * X.dtype.itemsize)
         rows = max(256, BLOCK_BYTES // row_bytes) if blocked else n_samples
         rows = max(1, min(rows, n_samples))
@@ -320,9 +322,8 @@ class LinearLogLoss(_LinearLayout):
         self._full_work = None  # vectors of n_samples for the logit-space methods
 
     def _same_objective(self, X, codes, sample_weight):
-        # A strided view of a dense X would be read ~30% slower than a copy;
-        # a copy of every 8th row costs an eighth of X (sparse slicing copies).
-        X = X if sp.issparse(X) else np.ascontiguousarray(X)
+        # A dense X[::stride] stays a view (no copy of X, not even of an
+        # eighth of it); slicing a sparse matrix copies its rows.
         return LinearLogLoss(
             X,
             codes,

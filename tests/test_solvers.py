@@ -199,7 +199,7 @@ def test_auto_solver_rule():
 
 @pytest.mark.parametrize(
     "n_samples, n_classes, n_features",
-    # The last solves coarse problems first (on a copy of every 8th row).
+    # The last solves coarse problems first (on views of every 8th row).
     [(20_000, 2, 50), (20_000, 3, 200), (20_000, 2, 100)],
 )
 def test_fit_makes_no_copy_of_dense_float64(n_samples, n_classes, n_features):
@@ -293,6 +293,7 @@ def test_subsample_is_the_same_objective_on_every_kth_sample():
         )
         coef = np.random.default_rng(1).standard_normal(loss.coef_shape)
         assert coarse.X.shape == (500, X.shape[1])
+        assert sp.issparse(data) or np.shares_memory(coarse.X, X)  # dense: a view
         assert coarse.objective(coef) == pytest.approx(direct.objective(coef), rel=1e-12)
         np.testing.assert_allclose(
             coarse.objective_gradient(coef)[1], direct.objective_gradient(coef)[1], rtol=1e-10
