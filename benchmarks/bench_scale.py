@@ -36,7 +36,7 @@ from bench_fit import machine_info  # noqa: E402
 from sklearn_logloss import GDLogisticRegression  # noqa: E402
 from sklearn_logloss._compat import array_api_namespace, to_numpy  # noqa: E402
 from sklearn_logloss._loss import ArrayAPILinearLogLoss, LinearLogLoss  # noqa: E402
-from sklearn_logloss._solvers import auto_solver  # noqa: E402
+from sklearn_logloss._solvers import auto_solver, coarse_strides  # noqa: E402
 
 ALPHA = 1e-4
 SEED = 0
@@ -134,6 +134,13 @@ def n_iter_of(model):
     return int(np.max(to_numpy(model.n_iter_)))
 
 
+def _auto_label(loss):
+    """What solver="auto" runs: the solver, after the strides of its coarse problems."""
+    strides = coarse_strides(loss)
+    coarse = "coarse " + "/".join(map(str, strides)) + ", then " if strides else ""
+    return coarse + auto_solver(loss)
+
+
 def host_candidates(names, X, y):
     """name -> (fit callable returning the fitted model, solver name) for host data."""
     import torch
@@ -141,7 +148,7 @@ def host_candidates(names, X, y):
     n = X.shape[0]
     ones = np.ones(n)
     out = {}
-    solver_numpy = auto_solver(
+    solver_numpy = _auto_label(
         LinearLogLoss(X, y, ones, n_classes=2, alpha=ALPHA, fit_intercept=True)
     )
     if "numpy" in names:
@@ -167,7 +174,7 @@ def host_candidates(names, X, y):
                     torch.cuda.synchronize()
                 return model
 
-        out[name] = (fit, auto_solver(loss))
+        out[name] = (fit, _auto_label(loss))
         del loss
     if "sklearn-lbfgs" in names:
         C = 1.0 / (ALPHA * n)
@@ -344,7 +351,9 @@ def markdown(info, rows, args, total_seconds, peak_rss_gib, dask_blas):
         "`sklearn.config_context(array_api_dispatch=True)`; sklearn-lbfgs: "
         "`LogisticRegression(C=1/(alpha n))` defaults (tol=1e-4, max_iter=100).",
         "- s / iter charges the whole fit (validation, setup, the Lipschitz estimate of "
-        '"agd") to the iterations.',
+        '"agd", the coarse problems) to the iterations; n_iter counts the iterations on '
+        'all rows. "coarse 64/8, then momentum": solver="auto" first solves the problem '
+        "on every 64th, then every 8th row (`sklearn_logloss._solvers.coarse_start`).",
         "- the dask time includes the fit's own passes over the data (finiteness check, "
         "classes, weight sum, persist of already-persisted blocks) but not the generation "
         "of the data: "
