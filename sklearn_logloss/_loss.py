@@ -217,15 +217,25 @@ class _LinearLayout:
         """The same objective on every ``stride``-th sample: a coarse problem.
 
         Its minimizer is a cheap starting point for this problem (see
-        :func:`~._solvers.coarse_start`). Returns None when some class has no
-        weight among those samples (its problem could lack a minimizer).
-        Needs ``_codes`` and ``_sample_weight`` (NumPy, per sample) and
-        ``_same_objective(X, codes, sample_weight)``.
+        :func:`~._solvers.coarse_start`). A dense ``X[::stride]`` is a view
+        (no copy of ``X``); slicing a sparse matrix copies those rows. Returns
+        None when some class has no weight among those samples (its problem
+        could lack a minimizer). Needs ``_codes`` and ``_sample_weight``
+        (NumPy, per sample), and ``_placement``, the names of the further
+        constructor arguments.
         """
         codes, weight = self._codes[::stride], self._sample_weight[::stride]
         if np.bincount(codes, weights=weight, minlength=self.n_classes).min() <= 0:
             return None
-        return self._same_objective(self.X[::stride, ...], codes, weight)
+        return type(self)(
+            self.X[::stride, ...],
+            codes,
+            weight,
+            n_classes=self.n_classes,
+            alpha=self.alpha,
+            fit_intercept=self.fit_intercept,
+            **{name: getattr(self, name) for name in self._placement},
+        )
 
     def lipschitz_bound(self, n_iter=30, rtol=1e-3):
         """An estimate of the Lipschitz constant of the gradient.
@@ -282,6 +292,8 @@ class LinearLogLoss(_LinearLayout):
         Whether the model has intercepts.
     """
 
+    _placement = ()  # no constructor arguments beyond the data and the model
+
     def __init__(self, X, y, sample_weight, *, n_classes, alpha, fit_intercept):
         if not sp.issparse(X):
             X = np.asarray(X)
@@ -320,18 +332,6 @@ class LinearLogLoss(_LinearLayout):
         self._logits = np.empty(self.n_outputs * rows, dtype=self.dtype)
         self._work = np.empty((3, rows), dtype=self.dtype)
         self._full_work = None  # vectors of n_samples for the logit-space methods
-
-    def _same_objective(self, X, codes, sample_weight):
-        # A dense X[::stride] stays a view (no copy of X, not even of an
-        # eighth of it); slicing a sparse matrix copies its rows.
-        return LinearLogLoss(
-            X,
-            codes,
-            sample_weight,
-            n_classes=self.n_classes,
-            alpha=self.alpha,
-            fit_intercept=self.fit_intercept,
-        )
 
     def _rows(self, start, stop):
         return self.X if stop - start == self.X.shape[0] else self.X[start:stop]
@@ -622,6 +622,8 @@ class ArrayAPILinearLogLoss(_LinearLayout):
         The device of ``X``.
     """
 
+    _placement = ("xp", "device")  # where the data lives
+
     def __init__(self, X, y, sample_weight, *, n_classes, alpha, fit_intercept, xp, device):
         self.xp, self.device, self.X = xp, device, X
         self.dtype = np.dtype(np.float32 if X.dtype == xp.float32 else np.float64)
@@ -642,18 +644,6 @@ class ArrayAPILinearLogLoss(_LinearLayout):
         else:
             onehot = (codes[:, None] == np.arange(n_classes)).astype(self.dtype)
             self._target = xp.asarray(onehot, device=device)
-
-    def _same_objective(self, X, codes, sample_weight):
-        return ArrayAPILinearLogLoss(
-            X,
-            codes,
-            sample_weight,
-            n_classes=self.n_classes,
-            alpha=self.alpha,
-            fit_intercept=self.fit_intercept,
-            xp=self.xp,
-            device=self.device,
-        )
 
     def _to_host(self, array):
         from ._compat import to_numpy  # the one module with private sklearn imports
