@@ -155,7 +155,7 @@ def timed_fit(model, X, y):
 
 
 def product_floor(X, n_outputs, repeats=7):
-    """Median time of ``X @ W`` plus ``X.T @ R`` at the fit's shape and dtype."""
+    """Times of ``X @ W`` plus ``X.T @ R`` at the fit's shape and dtype (``repeats`` runs)."""
     rng = np.random.default_rng(0)
     n, d = X.shape
     W = rng.standard_normal((d, n_outputs)).astype(X.dtype)
@@ -166,7 +166,7 @@ def product_floor(X, n_outputs, repeats=7):
         X @ W
         X.T @ R
         times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return times
 
 
 def peak_extra_memory(X, y):
@@ -229,7 +229,11 @@ def run_problem(name, X, y, repeats):
     times = {key: [] for key in makers}
     gaps = {key: [] for key in makers}
     n_iters = {key: [] for key in makers}
+    floor_times = []
     for _ in range(repeats):  # round-robin: one fit of each candidate per round
+        # The floor too, in every round, so that a drift of the machine's
+        # speed over the run moves the floor with the fits.
+        floor_times += product_floor(X, n_outputs)
         for key, make in makers.items():
             seconds, model = timed_fit(make(), X, y)
             times[key].append(seconds)
@@ -237,7 +241,7 @@ def run_problem(name, X, y, repeats):
             n_iters[key].append(int(np.max(model.n_iter_)))
             print(f"  {name}: {key} {seconds:.2f} s, {n_iters[key][-1]} iterations", flush=True)
 
-    floor = product_floor(X, n_outputs)
+    floor = float(np.median(floor_times))
     ours_time = float(np.median(times["ours"]))
     ours_iter = int(np.median(n_iters["ours"]))
     plain_time = float(np.median(times["ours_no_coarse"]))
