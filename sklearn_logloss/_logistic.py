@@ -145,10 +145,11 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
           classes, few features); then ``"bb"``. ``"agd"`` for Dask arrays
           (where ``"momentum"`` is not available). On large problems
           (``n_samples * n_coefficients >= 2**20``, ``alpha > 0``, not a
-          warm start) it first solves the same objective on every 64th and
-          every 8th sample, as long as those keep 20 samples per
-          coefficient, each to a relative gap of 1e-4 and from the previous
-          solution: the fit on all samples then starts near its minimum and
+          warm start) it first solves the same objective on subsamples:
+          every ``8**k``-th sample, coarsest first (..., every 64th, every
+          8th), for each ``k`` that keeps 20 samples per coefficient, each to
+          a relative gap of 1e-4 and from the previous solution. The fit on
+          all samples then starts near its minimum and
           needs a few iterations only (``verbose`` reports the coarse
           problems; ``n_iter_`` and ``loss_history_`` are those of the fit
           on all samples).

@@ -540,8 +540,9 @@ def coarse_strides(loss):
 def coarse_start(loss, coef, *, max_iter, tol=1e-4, verbose=0):
     """A starting point from coarse problems (the start of ``solver="auto"``).
 
-    Solves the same objective on every 64th, then every 8th sample (the
-    strides of :func:`coarse_strides`), each from the previous solution and
+    Solves the same objective on every ``8**k``-th sample, coarsest first
+    (..., every 64th, then every 8th: the strides of
+    :func:`coarse_strides`), each from the previous solution and
     to the loose tolerance ``tol``, with :func:`auto_solver`'s solver; the
     last solution starts the fit on all samples. A coarse problem with 8
     times fewer samples costs about an eighth per iteration, and its
