@@ -347,3 +347,13 @@ def test_coarse_start_in_float32_and_sparse():
         model = GDLogisticRegression(alpha=1e-4).fit(data, y)
         assert model.coef_.dtype == data.dtype
         np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X), atol=1e-3)
+
+
+def test_default_settings_with_coarse_start_reach_relative_gap_1e_6():
+    X, y = large_binary()
+    j_star, _ = reference_objective(X, y, 1e-4)
+    model = GDLogisticRegression(alpha=1e-4).fit(X, y)
+    assert coarse_strides(
+        LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1e-4, fit_intercept=True)
+    )
+    assert (model.loss_history_[-1] - j_star) / j_star < 1e-6
