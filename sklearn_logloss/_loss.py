@@ -203,9 +203,10 @@ class _LinearLayout:
 
     def _penalty_forms(self, coef_directions):
         """``alpha <d_i, d_j>`` over the weights: the penalty's Hessian forms."""
-        weights = np.stack([np.ravel(d[: self.n_features]) for d in coef_directions])
-        weights = weights.astype(np.float64, copy=False)
-        return self.alpha * (weights @ weights.T)
+        # A handful of dot products (np.stack of the directions cost more than
+        # all of them on small problems).
+        weights = [np.asarray(d[: self.n_features], dtype=np.float64) for d in coef_directions]
+        return self.alpha * np.array([[float(np.vdot(u, v)) for v in weights] for u in weights])
 
     def _curvature(self):
         # Largest second derivative of the pointwise loss w.r.t. the logits:
