@@ -197,6 +197,21 @@ class _LinearLayout:
         """All-zero coefficients in the data's dtype."""
         return np.zeros(self.coef_shape, dtype=self.dtype)
 
+    def _init_model(self, y, sample_weight, *, n_classes, alpha, fit_intercept):
+        """Set the model and the per-sample class codes and weights (host, NumPy).
+
+        The weights are normalized once (so that the pointwise sums are
+        already means) and cast to ``self.dtype``, which must be set.
+        """
+        self.n_classes = n_classes
+        self.n_outputs = 1 if n_classes == 2 else n_classes
+        self.alpha = float(alpha)
+        self.fit_intercept = bool(fit_intercept)
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        self.weight_sum = float(sample_weight.sum())
+        self._sample_weight = (sample_weight / self.weight_sum).astype(self.dtype)
+        self._codes = np.asarray(y, dtype=np.intp)
+
     def _penalty(self, coef):
         w = np.asarray(coef[: self.n_features], dtype=np.float64)
         return 0.5 * self.alpha * float(np.vdot(w, w))
@@ -221,9 +236,9 @@ class _LinearLayout:
         :func:`~._solvers.coarse_start`). A dense ``X[::stride]`` is a view
         (no copy of ``X``); slicing a sparse matrix copies those rows. Returns
         None when some class has no weight among those samples (its problem
-        could lack a minimizer). Needs ``_codes`` and ``_sample_weight``
-        (NumPy, per sample), and ``_placement``, the names of the further
-        constructor arguments.
+        could lack a minimizer). Uses what :meth:`_init_model` set and
+        ``_placement``, the names of the class's further constructor
+        arguments.
         """
         codes, weight = self._codes[::stride], self._sample_weight[::stride]
         if np.bincount(codes, weights=weight, minlength=self.n_classes).min() <= 0:
@@ -303,18 +318,11 @@ class LinearLogLoss(_LinearLayout):
         self.X = X
         self.dtype = X.dtype
         n_samples, self.n_features = X.shape
-        self.n_classes = n_classes
-        self.n_outputs = 1 if n_classes == 2 else n_classes
-        self.alpha = float(alpha)
-        self.fit_intercept = bool(fit_intercept)
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        self.weight_sum = float(sample_weight.sum())
-        # Normalized once, so that the pointwise sums are already means.
-        self._weight = (sample_weight / self.weight_sum).astype(self.dtype)
-        self._sample_weight = self._weight
-        codes = np.asarray(y, dtype=np.intp)
+        self._init_model(
+            y, sample_weight, n_classes=n_classes, alpha=alpha, fit_intercept=fit_intercept
+        )
+        self._weight, codes = self._sample_weight, self._codes
         self._sign = (1 - 2 * codes).astype(self.dtype) if self.n_outputs == 1 else None
-        self._codes = codes
 
         # Blocks of rows need contiguous rows: a C-contiguous X or a view of
         # every k-th of its rows (a coarse problem, see subsample).
@@ -629,16 +637,11 @@ class ArrayAPILinearLogLoss(_LinearLayout):
         self.xp, self.device, self.X = xp, device, X
         self.dtype = np.dtype(np.float32 if X.dtype == xp.float32 else np.float64)
         self.n_features = X.shape[1]
-        self.n_classes = n_classes
-        self.n_outputs = 1 if n_classes == 2 else n_classes
-        self.alpha = float(alpha)
-        self.fit_intercept = bool(fit_intercept)
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        self.weight_sum = float(sample_weight.sum())
-        weight = (sample_weight / self.weight_sum).astype(self.dtype)
-        self._weight = xp.asarray(weight, device=device)
-        codes = np.asarray(y, dtype=np.intp)
-        self._codes, self._sample_weight = codes, weight  # host copies, for subsample
+        self._init_model(
+            y, sample_weight, n_classes=n_classes, alpha=alpha, fit_intercept=fit_intercept
+        )
+        self._weight = xp.asarray(self._sample_weight, device=device)
+        codes = self._codes
         if self.n_outputs == 1:
             # sign = 1 - 2 y, as in binary_loss_gradient.
             self._target = xp.asarray((1 - 2 * codes).astype(self.dtype), device=device)
