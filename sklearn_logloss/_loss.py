@@ -213,15 +213,15 @@ class _LinearLayout:
         self._codes = np.asarray(y, dtype=np.intp)
 
     def _penalty(self, coef):
-        w = np.asarray(coef[: self.n_features], dtype=np.float64)
-        return 0.5 * self.alpha * float(np.vdot(w, w))
+        weights = np.asarray(coef[: self.n_features], dtype=np.float64)
+        return 0.5 * float(np.vdot(self.alpha * weights, weights))
 
     def _penalty_forms(self, coef_directions):
-        """``alpha <d_i, d_j>`` over the weights: the penalty's Hessian forms."""
-        # A handful of dot products (np.stack of the directions cost more than
-        # all of them on small problems).
-        weights = [np.asarray(d[: self.n_features], dtype=np.float64) for d in coef_directions]
-        return self.alpha * np.array([[float(np.vdot(u, v)) for v in weights] for u in weights])
+        """``alpha <d_i, d_j>`` over the weights of a stack of coefficient arrays."""
+        k = len(coef_directions)
+        weights = np.asarray(coef_directions[:, : self.n_features], dtype=np.float64)
+        weights = weights.reshape(k, -1)
+        return self.alpha * (weights @ weights.T)
 
     def _curvature(self):
         # Largest second derivative of the pointwise loss w.r.t. the logits:
@@ -316,6 +316,7 @@ class LinearLogLoss(_LinearLayout):
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)
         self.X = X
+        self._sparse = sp.issparse(X)
         self.dtype = X.dtype
         n_samples, self.n_features = X.shape
         self._init_model(
@@ -338,9 +339,10 @@ class LinearLogLoss(_LinearLayout):
                 codes[start:stop] * (stop - start) + np.arange(stop - start)
                 for start, stop in self._bounds
             ]
-        self._logits = np.empty(self.n_outputs * rows, dtype=self.dtype)
-        self._work = np.empty((3, rows), dtype=self.dtype)
-        self._full_work = None  # vectors of n_samples for the logit-space methods
+        self._rows_per_block = rows
+        self._buffers = None  # (logits, work) of one block: see _block_buffers
+        self._full = None  # (logits, work) of all rows: see _all_rows_buffers
+        self._forms_work = None  # scratch of hessian_forms
 
     def _rows(self, start, stop):
         return self.X if stop - start == self.X.shape[0] else self.X[start:stop]
@@ -348,7 +350,7 @@ class LinearLogLoss(_LinearLayout):
     def _product(self, X, coef, out):
         """``X W + b`` of ``coef`` into ``out`` of shape (n_outputs, n_rows)."""
         weights = coef[: self.n_features]
-        if sp.issparse(X):
+        if self._sparse:
             np.copyto(out, np.asarray(X @ weights).T)
         elif self.n_outputs == 1:
             np.matmul(X, weights[:, 0], out=out[0])
@@ -400,9 +402,10 @@ class LinearLogLoss(_LinearLayout):
         """``(start, stop, logits buffer, work buffer, true-class index)`` per block."""
         for block, (start, stop) in enumerate(self._bounds):
             n_rows = stop - start
-            logits = self._logits[: self.n_outputs * n_rows].reshape(self.n_outputs, n_rows)
+            buffer, work = self._block_buffers()
+            logits = buffer[: self.n_outputs * n_rows].reshape(self.n_outputs, n_rows)
             index = self._true_index[block] if self.n_outputs > 1 else None
-            yield start, stop, logits, self._work[:, :n_rows], index
+            yield start, stop, logits, work[:, :n_rows], index
 
     def _sweep(self, coef, grad):
         total = 0.0
@@ -412,9 +415,13 @@ class LinearLogLoss(_LinearLayout):
         return total
 
     def _finish(self, coef, loss, grad):
+        """Add the penalty to the data term's ``loss`` and float64 ``grad``."""
         if self.alpha:
-            grad[: self.n_features] += self.alpha * coef[: self.n_features]
-        return loss + self._penalty(coef), grad.astype(self.dtype, copy=False)
+            weights = np.asarray(coef[: self.n_features], dtype=np.float64)
+            scaled = self.alpha * weights
+            grad[: self.n_features] += scaled
+            loss += 0.5 * float(np.vdot(scaled, weights))
+        return loss, grad.astype(self.dtype, copy=False)
 
     def objective(self, coef):
         """Objective ``J`` at ``coef`` (one pass over ``X``, no gradient)."""
@@ -450,9 +457,27 @@ class LinearLogLoss(_LinearLayout):
             out = self.empty_logits()
         return self._product(self.X, coef, out)
 
-    def empty_logits(self):
-        """An uninitialized array of the shape and dtype of :meth:`logits`."""
-        return np.empty((self.n_outputs, self.X.shape[0]), dtype=self.dtype)
+    def empty_logits(self, n_directions=None):
+        """An uninitialized array of the shape and dtype of :meth:`logits`.
+
+        With ``n_directions``, a stack of that many, shape
+        ``(n_directions, n_outputs, n_samples)``.
+        """
+        shape = (self.n_outputs, self.X.shape[0])
+        if n_directions is not None:
+            shape = (n_directions, *shape)
+        return np.empty(shape, dtype=self.dtype)
+
+    def combine(self, weights, directions, out):
+        """``sum_i weights[i] * directions[i]`` into ``out`` (one matrix product).
+
+        ``directions`` is a stack from :meth:`empty_logits` with at least
+        ``len(weights)`` entries (the first ones are used).
+        """
+        k = len(weights)
+        weights = np.asarray(weights, dtype=self.dtype)
+        np.matmul(weights, directions[:k].reshape(k, -1), out=out.reshape(-1))
+        return out
 
     def _logit_blocks(self):
         """Blocks for the logit-space methods.
@@ -462,13 +487,33 @@ class LinearLogLoss(_LinearLayout):
         block by block). More classes: the blocks of :meth:`_sweep`, so no
         temporary of shape ``(n_classes, n_samples)`` is made.
         """
-        if self.n_outputs > 1 or len(self._bounds) == 1:
+        if self.n_outputs > 1:
             yield from self._blocks()
             return
-        n_samples = self.X.shape[0]
-        if self._full_work is None:
-            self._full_work = np.empty((4, n_samples), dtype=self.dtype)
-        yield 0, n_samples, self._full_work[:1], self._full_work[1:], None
+        buffer, work = self._all_rows_buffers()
+        yield 0, self.X.shape[0], buffer, work, None
+
+    def _block_buffers(self):
+        """The flat logits buffer and the (3, rows) work of one block, made once."""
+        if self._buffers is None:
+            rows = self._rows_per_block
+            self._buffers = (
+                np.empty(self.n_outputs * rows, dtype=self.dtype),
+                np.empty((3, rows), dtype=self.dtype),
+            )
+        return self._buffers
+
+    def _all_rows_buffers(self):
+        """A logits buffer of shape (1, n_samples) and work of shape (3, n_samples).
+
+        Two classes only. The blocks' buffers become views into these, so a
+        fit in logit space keeps one set of buffers.
+        """
+        if self._full is None:
+            full = np.empty((4, self.X.shape[0]), dtype=self.dtype)
+            self._full = full[:1], full[1:]
+            self._buffers = full[0, : self._rows_per_block], full[1:, : self._rows_per_block]
+        return self._full
 
     def objective_gradient_at(self, coef, logits, proba_out):
         """Objective and gradient at ``coef`` given its ``logits`` (unchanged).
@@ -490,40 +535,45 @@ class LinearLogLoss(_LinearLayout):
         """The matrix ``d_i^T H d_j`` of the Hessian ``H`` of ``J`` on directions.
 
         ``H`` is taken where ``proba`` was recorded by
-        :meth:`objective_gradient_at`; ``logit_directions[i]`` must be
-        ``logits(coef_directions[i])``. The data term is
-        ``sum_i s_i u_i^T (diag(p_i) - p_i p_i^T) v_i / sum(s)`` (for two
-        classes ``p_i (1 - p_i) u_i v_i``), the penalty adds
-        ``alpha <d_i, d_j>`` over the weights.
+        :meth:`objective_gradient_at`. ``coef_directions`` is an array of
+        ``k`` coefficient arrays ``d_i`` and ``logit_directions`` the stack of
+        their logits (``logits(d_i)``, from :meth:`empty_logits`). The data
+        term is ``sum_n s_n u_n^T (diag(p_n) - p_n p_n^T) v_n / sum(s)`` (for
+        two classes ``p_n (1 - p_n) u_n v_n``): one matrix product per block
+        of rows for all ``k^2`` forms. The penalty adds ``alpha <d_i, d_j>``
+        over the weights.
         """
-        m = len(logit_directions)
-        forms = np.zeros((m, m))
-        for start, stop, buffer, work, _ in self._logit_blocks():
+        k = len(coef_directions)
+        forms = self._penalty_forms(coef_directions)
+        if self.n_outputs == 1:  # all rows at once
+            work = self._all_rows_buffers()[1]
+            dirs = logit_directions[:k, 0]
+            curvature = np.subtract(1.0, proba[0], out=work[0])
+            curvature *= proba[0]
+            curvature *= self._weight
+            # The two directions of the heavy ball fit in the work vectors.
+            weighted = work[1 : k + 1] if k <= 2 else self._forms_buffer(k, dirs.shape[1])[:, 0]
+            np.multiply(dirs, curvature, out=weighted)
+            forms += weighted @ dirs.T
+            return forms
+        for start, stop, _, _, _ in self._blocks():
             weight = self._weight[start:stop]
             p = proba[:, start:stop]
-            if self.n_outputs == 1:
-                curvature = np.subtract(1.0, p[0], out=work[0])
-                curvature *= p[0]
-                curvature *= weight
-                for i in range(m):
-                    weighted = np.multiply(
-                        curvature, logit_directions[i][0, start:stop], out=work[1]
-                    )
-                    for j in range(i + 1):
-                        forms[i, j] += float(np.dot(weighted, logit_directions[j][0, start:stop]))
-                        forms[j, i] = forms[i, j]
-                continue
-            dirs = [u[:, start:stop] for u in logit_directions]
-            means = []
-            for i in range(m):
-                p_dir = np.multiply(p, dirs[i], out=buffer)
-                means.append(p_dir.sum(axis=0))
-                for j in range(i + 1):
-                    per_sample = np.einsum("kn,kn->n", p_dir, dirs[j])
-                    per_sample -= means[i] * means[j]
-                    forms[i, j] += float(np.dot(per_sample, weight))
-                    forms[j, i] = forms[i, j]
-        return forms + self._penalty_forms(coef_directions)
+            dirs = logit_directions[:k, :, start:stop]
+            # sum_c p_c u_c v_c - (sum_c p_c u_c) (sum_c p_c v_c), per sample
+            weighted = np.multiply(dirs, p, out=self._forms_buffer(k, stop - start))
+            means = weighted.sum(axis=1)
+            weighted *= weight
+            forms += np.tensordot(weighted, dirs, axes=([1, 2], [1, 2]))
+            forms -= (means * weight) @ means.T
+        return forms
+
+    def _forms_buffer(self, k, n_rows):
+        """Scratch of shape ``(k, n_outputs, n_rows)`` for :meth:`hessian_forms`."""
+        size = k * self.n_outputs * n_rows
+        if self._forms_work is None or self._forms_work.size < size:
+            self._forms_work = np.empty(size, dtype=self.dtype)
+        return self._forms_work[:size].reshape(k, self.n_outputs, n_rows)
 
     def trace_bound(self):
         """A cheap upper bound on the Lipschitz constant of the gradient.
@@ -539,7 +589,7 @@ class LinearLogLoss(_LinearLayout):
             if sp.issparse(X):
                 norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
             else:
-                norms = np.einsum("ij,ij->i", X, X, out=self._work[0, : stop - start])
+                norms = np.einsum("ij,ij->i", X, X, out=self._block_buffers()[1][0, : stop - start])
             total += float(np.dot(norms, self._weight[start:stop]))
         return self._curvature() * (total + self.fit_intercept) + self.alpha
 
@@ -693,24 +743,39 @@ class ArrayAPILinearLogLoss(_LinearLayout):
 
     # Logit space, as in LinearLogLoss (arrays on the device).
 
-    def empty_logits(self):
-        """An uninitialized array of the shape and dtype of :meth:`logits`."""
+    def empty_logits(self, n_directions=None):
+        """An uninitialized array of the shape and dtype of :meth:`logits`.
+
+        With ``n_directions``, a stack of that many, shape
+        ``(n_directions, n_samples, n_outputs)``.
+        """
         shape = (self.X.shape[0], self.n_outputs)
+        if n_directions is not None:
+            shape = (n_directions, *shape)
         return self.xp.empty(shape, dtype=self.X.dtype, device=self.device)
 
     def logits(self, coef, out=None):
         """Logits ``X W + b`` of every sample, shape (n_samples, n_outputs).
 
-        A new array: the standard has no ``out=`` arguments, so callers use
-        the returned array (``out`` is accepted for the interface's sake).
+        Written into ``out`` when given (which may be an entry of a stack
+        from :meth:`empty_logits`), else a new array.
         """
-        del out
         xp = self.xp
         coef = xp.asarray(np.asarray(coef, dtype=self.dtype), device=self.device)
         logits = self.X @ coef[: self.n_features, :]
         if self.fit_intercept:
             logits = logits + coef[self.n_features :, :]
-        return logits
+        if out is None:
+            return logits
+        out[...] = logits
+        return out
+
+    def combine(self, weights, directions, out):
+        """``sum_i weights[i] * directions[i]`` into ``out``, as :meth:`LinearLogLoss.combine`."""
+        xp = self.xp
+        weights = xp.asarray(np.asarray(weights, dtype=self.dtype), device=self.device)
+        out[...] = xp.tensordot(weights, directions[: weights.shape[0], ...], axes=1)
+        return out
 
     def objective_gradient_at(self, coef, logits, proba_out):
         """Objective and gradient at ``coef`` given its ``logits``.
@@ -743,23 +808,19 @@ class ArrayAPILinearLogLoss(_LinearLayout):
 
     def hessian_forms(self, proba, logit_directions, coef_directions):
         """The matrix ``d_i^T H d_j``, as :meth:`LinearLogLoss.hessian_forms`."""
-        xp, m = self.xp, len(logit_directions)
-        forms = np.zeros((m, m))
+        xp, k = self.xp, len(coef_directions)
+        dirs = logit_directions[:k, ...]  # (k, n_samples, n_outputs)
         weight = self._weight[:, None]
         if self.n_outputs == 1:
-            curvature = proba * (1 - proba) * weight
-            for i in range(m):
-                weighted = curvature * logit_directions[i]
-                for j in range(i + 1):
-                    forms[i, j] = forms[j, i] = float(xp.sum(weighted * logit_directions[j]))
+            weighted = dirs[:, :, 0] * (proba[:, 0] * (1 - proba[:, 0]) * self._weight)
+            forms = weighted @ xp.permute_dims(dirs[:, :, 0], (1, 0))
         else:
-            p_dirs = [proba * u for u in logit_directions]
-            means = [xp.sum(p_dir, axis=1, keepdims=True) for p_dir in p_dirs]
-            for i in range(m):
-                for j in range(i + 1):
-                    # sum_k p_k u_k v_k - (sum_k p_k u_k)(sum_k p_k v_k), weighted
-                    first = xp.sum(p_dirs[i] * logit_directions[j] * weight)
-                    forms[i, j] = forms[j, i] = float(first - xp.sum(means[i] * means[j] * weight))
+            # sum_c p_c u_c v_c - (sum_c p_c u_c) (sum_c p_c v_c), per sample
+            p_dirs = dirs * proba
+            means = xp.sum(p_dirs, axis=2)  # (k, n_samples)
+            forms = xp.tensordot(p_dirs * weight, dirs, axes=([1, 2], [1, 2]))
+            forms = forms - (means * self._weight) @ xp.permute_dims(means, (1, 0))
+        forms = self._to_host(forms).astype(np.float64)
         return forms + self._penalty_forms(coef_directions)
 
     def trace_bound(self):

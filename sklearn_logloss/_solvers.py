@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import lapack
 
 __all__ = [
     "SOLVERS",
@@ -49,8 +50,12 @@ __all__ = [
     "coarse_start",
     "coarse_strides",
     "gradient_descent",
-    "momentum_plane_search",
+    "momentum_memory",
+    "momentum_subspace_search",
 ]
+
+
+_TINY = float(np.finfo(np.float64).tiny)
 
 
 @dataclass
@@ -123,8 +128,9 @@ class StoppingRule:
 
     def __call__(self, coef, objective, grad):
         """Record ``grad = grad J(coef)``; whether to stop at ``coef``."""
-        coef = coef.ravel().astype(np.float64, copy=False)
-        grad = grad.ravel().astype(np.float64, copy=False)
+        coef, grad = coef.ravel(), grad.ravel()
+        if coef.dtype != np.float64:
+            coef, grad = coef.astype(np.float64), grad.astype(np.float64)
         if self._last is not None:
             s, r = coef - self._last[0], grad - self._last[1]
             s_r = float(np.dot(s, r))
@@ -134,7 +140,7 @@ class StoppingRule:
         self._last = (coef, grad)
         self.grad_norm = math.sqrt(float(np.dot(grad, grad)))
         if self.curvature < np.inf:
-            scale = 2.0 * self.curvature * max(abs(objective), np.finfo(np.float64).tiny)
+            scale = 2.0 * self.curvature * max(abs(objective), _TINY)
             self.gap_estimate = self.grad_norm**2 / scale
         else:  # no curvature seen yet: no estimate
             self.gap_estimate = np.inf
@@ -364,115 +370,147 @@ def barzilai_borwein(loss, coef, *, learning_rate, max_iter, tol, verbose=0, cal
     return rule.result(coef, it, history, converged, step, stopped)
 
 
-def _plane_step(forms, slope):
+def _subspace_step(forms, slope):
     """Coefficients minimizing the quadratic model ``slope @ c + c @ forms @ c / 2``.
 
-    Falls back to the first direction alone (a Cauchy step) when the 2 x 2
-    model is not safely positive definite or its minimizer is not a descent
-    direction; None when there is no positive curvature at all.
+    Solved by a Cholesky factorization of ``forms`` scaled to a unit
+    diagonal. Falls back to the first direction alone (a Cauchy step) when
+    the model is not safely positive definite (a pivot of the scaled factor
+    below 1e-5: nearly parallel directions) or its minimizer is not a
+    descent direction; None when there is no positive curvature at all.
     """
-    if len(slope) == 2 and forms[0, 0] > 0 and forms[1, 1] > 0:
-        det = forms[0, 0] * forms[1, 1] - forms[0, 1] ** 2
-        if det > 1e-10 * forms[0, 0] * forms[1, 1]:
-            a = (forms[0, 1] * slope[1] - forms[1, 1] * slope[0]) / det
-            b = (forms[0, 1] * slope[0] - forms[0, 0] * slope[1]) / det
-            if slope[0] * a + slope[1] * b < 0:
-                return a, b
+    k = len(slope)
+    diag = forms.diagonal()
+    if k > 1 and diag.min() > 0:
+        scale = 1.0 / np.sqrt(diag)
+        factor, info = lapack.dpotrf(forms * scale[:, None] * scale, lower=1)
+        if info == 0 and factor.diagonal().min() > 1e-5:
+            c, info = lapack.dpotrs(factor, slope * -scale, lower=1)
+            c *= scale
+            if info == 0 and slope @ c < 0:
+                return c
     if forms[0, 0] > 0 and slope[0] < 0:
-        return -slope[0] / forms[0, 0], 0.0
+        c = np.zeros(k)
+        c[0] = -slope[0] / forms[0, 0]
+        return c
     return None
 
 
-def momentum_plane_search(loss, coef, *, learning_rate, max_iter, tol, verbose=0, callback=None):
-    """Heavy-ball momentum with a plane search (``"momentum"``).
+#: Problems with at most this many logits (``n_samples * n_outputs``) keep
+#: :data:`SMALL_MEMORY` previous steps in ``"momentum"``; larger ones keep one.
+SMALL_LOGITS = 2**12
+#: Previous steps ``"momentum"`` keeps on small problems.
+SMALL_MEMORY = 8
 
-    Update ``w_{k+1} = w_k - a_k grad J(w_k) + b_k (w_k - w_{k-1})``: a
-    gradient step plus momentum (Polyak's heavy ball).
+
+def momentum_memory(loss):
+    """How many previous steps ``"momentum"`` searches over.
+
+    One (the heavy ball) on large problems, where every further step would
+    add a pointwise pass over the logits per step kept. On small problems
+    (at most :data:`SMALL_LOGITS` logits) an iteration costs mostly its fixed
+    overhead, the extra directions cost a few matrix products of a few
+    thousand numbers, and they save iterations: :data:`SMALL_MEMORY`.
+    """
+    return SMALL_MEMORY if loss.X.shape[0] * loss.n_outputs <= SMALL_LOGITS else 1
+
+
+def momentum_subspace_search(
+    loss, coef, *, learning_rate, max_iter, tol, verbose=0, callback=None
+):
+    """Heavy-ball momentum with a subspace search (``"momentum"``).
+
+    Update ``w_{k+1} = w_k - a_k grad J(w_k) + sum_j b_{k,j} s_{k-j}``: a
+    gradient step plus momentum, a multiple of the previous step ``s_{k-1}
+    = w_k - w_{k-1}`` (Polyak's heavy ball) and, on small problems, of the
+    ``m - 1`` steps before it (``m`` from :func:`momentum_memory`: 1 on
+    large problems, 8 on small ones).
 
     Step-size rule: ``(a_k, b_k)`` minimize the quadratic model of ``J`` on
-    the plane ``{w_k - a g_k + b s_k}``, built from the slopes ``g_k . d``
-    and the curvatures ``d^T H(w_k) d'`` along the two directions (a Newton
-    step on a function of two variables, i.e. a line search in two
-    dimensions; :meth:`~._loss.LinearLogLoss.hessian_forms`). A step that
-    does not decrease ``J`` by 1e-4 of its predicted first-order decrease is
-    halved until it does, so ``loss_history`` never increases (up to
-    ``16 eps |J|`` of rounding). On a quadratic objective this is the
-    conjugate gradient method; it is the SESOP method of Narkiss and
-    Zibulevsky (2005) with one previous step. As in nonlinear conjugate
-    gradient methods, the momentum is dropped for one iteration when
-    consecutive gradients are far from orthogonal,
-    ``|g_k . g_{k-1}| > 0.2 ||g_k||^2`` (Powell's restart).
-    ``learning_rate`` is not used.
+    the subspace ``{w_k - a g_k + sum_j b_j s_{k-j}}``, built from the slopes
+    ``g_k . d`` and the curvatures ``d^T H(w_k) d'`` along the directions (a
+    Newton step on a function of ``m + 1`` variables, i.e. a line search in
+    ``m + 1`` dimensions; :meth:`~._loss.LinearLogLoss.hessian_forms`). A
+    step that does not decrease ``J`` by 1e-4 of its predicted first-order
+    decrease is halved until it does, so ``loss_history`` never increases
+    (up to ``16 eps |J|`` of rounding). On a quadratic objective with ``m =
+    1`` this is the conjugate gradient method; it is the SESOP method of
+    Narkiss and Zibulevsky (2005) with ``m`` previous steps. As in nonlinear
+    conjugate gradient methods, the momentum is dropped for one iteration
+    when consecutive gradients are far from orthogonal, ``|g_k . g_{k-1}| >
+    0.2 ||g_k||^2`` (Powell's restart). ``learning_rate`` is not used.
 
-    Cost: the logits of ``w_k`` and of the last step are kept (logits are
+    Cost: the logits of ``w_k`` and of the kept steps are kept (logits are
     linear in the coefficients), so an iteration makes one product with ``X``
     (the logits of the gradient) and one with ``X^T`` (the next gradient),
     plus pointwise operations; a halving costs pointwise operations and one
-    product with ``X^T``. Memory: four arrays of logits, shape
+    product with ``X^T``. Memory: ``m + 4`` arrays of logits, shape
     ``(n_outputs, n_samples)``. The kept logits are recomputed from the
     coefficients every 50 iterations (10 in float32) so that rounding cannot
     accumulate.
     """
-    del learning_rate  # the plane search sets both step sizes
+    del learning_rate  # the subspace search sets the step sizes
     rounding = 16 * np.finfo(loss.dtype).eps
+    memory = momentum_memory(loss)
     # Logits are arrays of the loss's namespace: use what its methods return.
     if np.any(coef):
         logits = loss.logits(coef)
     else:  # the logits of zero coefficients: no pass over X
         logits = loss.empty_logits()
         logits[...] = 0
-    proba = loss.empty_logits()
+    proba, new_logits = loss.empty_logits(), loss.empty_logits()
+    # Entry 0: the gradient direction; entries 1..memory: the kept steps, a ring.
+    directions = np.empty((memory + 1, *coef.shape), dtype=coef.dtype)
+    logit_directions = loss.empty_logits(memory + 1)
+    kept = made = 0  # steps kept, steps made since the last restart
     # Rounding accumulates in the kept logits at about eps per iteration.
     refresh = 50 if loss.dtype.itemsize >= 8 else 10
     objective, grad = loss.objective_gradient_at(coef, logits, proba)
     rule = StoppingRule(loss, coef, grad, tol)
-    grad_logits, step_logits = loss.empty_logits(), loss.empty_logits()
-    step = previous_grad = None
+    previous_grad = None
     history = [objective]
     converged, stopped = rule(coef, objective, grad), False
     rate = 0.0
     it = 0
     with np.errstate(over="ignore", invalid="ignore"):
         while not converged and it < max_iter:
-            direction = -grad
-            grad_logits = loss.logits(direction, out=grad_logits)
-            if step is not None and (
-                abs(float(np.vdot(grad, previous_grad))) > 0.2 * rule.grad_norm**2
-            ):
-                step = None  # Powell's restart: the last step is no longer conjugate
+            np.negative(grad, out=directions[0])
+            loss.logits(directions[0], out=logit_directions[0, ...])
+            if kept and abs(float(np.vdot(grad, previous_grad))) > 0.2 * rule.grad_norm**2:
+                kept = made = 0  # Powell's restart: the steps are no longer conjugate
             previous_grad = grad
-            directions = [direction] if step is None else [direction, step]
-            logit_dirs = [grad_logits] if step is None else [grad_logits, step_logits]
-            forms = loss.hessian_forms(proba, logit_dirs, directions)
-            slope = [float(np.vdot(grad, d)) for d in directions]
-            coefs = _plane_step(forms, slope)
+            k = kept + 1
+            forms = loss.hessian_forms(proba, logit_directions, directions[:k])
+            slope = directions[:k].reshape(k, -1) @ grad.ravel().astype(np.float64)
+            coefs = _subspace_step(forms, slope)
             if coefs is None:
                 break
-            rate, momentum = (float(c) for c in coefs)  # Python floats: any namespace
-            # The new step and its logits, in the buffers of the gradient's.
-            new_step = rate * direction
-            grad_logits *= rate
-            if momentum:
-                new_step += momentum * step
-                step_logits *= momentum
-                grad_logits += step_logits
-            predicted = slope[0] * rate + (slope[1] * momentum if momentum else 0.0)
-            logits += grad_logits
+            rate = float(coefs[0])
+            new_step = (coefs.astype(coef.dtype) @ directions[:k].reshape(k, -1)).reshape(
+                coef.shape
+            )
+            loss.combine(coefs, logit_directions, out=new_logits)
+            predicted = float(slope @ coefs)
+            logits += new_logits
             for _ in range(60):
                 new_coef = coef + new_step
                 new_objective, new_grad = loss.objective_gradient_at(new_coef, logits, proba)
                 if new_objective <= objective + 1e-4 * predicted + rounding * abs(objective):
                     break
-                grad_logits *= 0.5
-                logits -= grad_logits
+                new_logits *= 0.5
+                logits -= new_logits
                 new_step *= 0.5
                 predicted *= 0.5
             else:  # no decrease even for a tiny step: the rounding floor is reached
                 converged = True
                 break
             it += 1
-            coef, step, objective, grad = new_coef, new_step, new_objective, new_grad
-            step_logits, grad_logits = grad_logits, step_logits
+            coef, objective, grad = new_coef, new_objective, new_grad
+            slot = 1 + made % memory
+            directions[slot] = new_step
+            logit_directions[slot, ...] = new_logits
+            made += 1
+            kept = min(made, memory)
             if it % refresh == 0:
                 logits = loss.logits(coef, out=logits)
             history.append(objective)
@@ -488,8 +526,11 @@ def auto_solver(loss):
     """Name of the solver that ``solver="auto"`` stands for.
 
     ``"momentum"`` (fewest iterations, paths reproducible to rounding) when
-    the loss offers the logit-space methods and the four arrays of logits it
-    keeps take at most a quarter of the memory of ``X`` or at most 16 MiB;
+    the loss offers the logit-space methods and the ``2 m + 5`` arrays of
+    logits it keeps (``m`` from :func:`momentum_memory`; the logits, the
+    probabilities, the new step's logits, the ``m + 1`` directions' and
+    the scratch of :meth:`~._loss.LinearLogLoss.hessian_forms`) take at most
+    a quarter of the memory of ``X`` or at most 16 MiB;
     ``"bb"`` (no stored logits) when they would take more, as with many
     classes and few features; ``"agd"`` for a loss without logit-space
     methods (Dask arrays).
@@ -501,7 +542,8 @@ def auto_solver(loss):
         x_bytes = sum(a.nbytes for a in (X.data, X.indices, X.indptr))
     else:
         x_bytes = X.shape[0] * X.shape[1] * loss.dtype.itemsize
-    logits_bytes = 4 * X.shape[0] * loss.n_outputs * loss.dtype.itemsize
+    n_arrays = 2 * momentum_memory(loss) + 5
+    logits_bytes = n_arrays * X.shape[0] * loss.n_outputs * loss.dtype.itemsize
     return "momentum" if logits_bytes <= max(x_bytes / 4, 16 * 2**20) else "bb"
 
 
@@ -576,5 +618,5 @@ SOLVERS = {
     "gd": gradient_descent,
     "agd": accelerated_gradient_descent,
     "bb": barzilai_borwein,
-    "momentum": momentum_plane_search,
+    "momentum": momentum_subspace_search,
 }

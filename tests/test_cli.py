@@ -121,8 +121,8 @@ def test_default_run_gd_agrees_with_logistic_regression(capsys):
     gd, lr = table["GDLogisticRegression"], table["LogisticRegression"]
     assert gd["loss"] == pytest.approx(lr["loss"], abs=1e-3)
     assert gd["acc"] == pytest.approx(lr["acc"], abs=0.01)
-    # GD takes many cheap steps, lbfgs few expensive ones.
-    assert gd["iters"] > lr["iters"]
+    # Both converge (tol=1e-6) long before max_iter=10_000.
+    assert 1 <= gd["iters"] < 1000 and 1 <= lr["iters"] < 1000
     assert all(row["acc"] > 0.9 for row in table.values())
     # 5 folds of 569 samples: 455.2 training samples on average.
     assert "C = 1/(alpha * 455.2) = 21.9684" in out

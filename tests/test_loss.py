@@ -153,11 +153,19 @@ def test_blocks_do_not_change_the_result(n_classes, sparse, monkeypatch):
 def test_logit_space_methods(n_classes, sparse, fit_intercept):
     loss, rng = make_loss(n_classes, sparse=sparse, fit_intercept=fit_intercept)
     coef = rng.normal(size=loss.coef_shape)
-    d1, d2 = rng.normal(size=(2, *loss.coef_shape))
+    dirs = rng.normal(size=(3, *loss.coef_shape))
     # Logits are linear in the coefficients.
     assert_allclose(
-        loss.logits(coef + 0.5 * d1), loss.logits(coef) + 0.5 * loss.logits(d1), rtol=1e-12
+        loss.logits(coef + 0.5 * dirs[0]),
+        loss.logits(coef) + 0.5 * loss.logits(dirs[0]),
+        rtol=1e-12,
     )
+    logit_dirs = loss.empty_logits(3)
+    for d, out in zip(dirs, logit_dirs):
+        assert loss.logits(d, out=out) is out
+    weights = np.array([0.5, -1.0, 2.0])
+    combined = loss.combine(weights, logit_dirs, out=loss.empty_logits())
+    assert_allclose(combined, loss.logits(np.tensordot(weights, dirs, axes=1)), rtol=1e-12, atol=1e-12)
     logits = loss.logits(coef)
     kept = logits.copy()
     proba = np.empty_like(logits)
@@ -166,16 +174,19 @@ def test_logit_space_methods(n_classes, sparse, fit_intercept):
     j, g = loss.objective_gradient(coef)
     assert j_at == pytest.approx(j, rel=1e-13)
     assert_allclose(g_at, g, rtol=1e-12, atol=1e-15)
-    # d_i^T H d_j against central differences of the gradient.
-    forms = loss.hessian_forms(proba, [loss.logits(d1), loss.logits(d2)], [d1, d2])
+    # d_i^T H d_j against central differences of the gradient, for 1 to 3
+    # directions (two classes: 3 directions take the scratch buffer).
     step = 1e-5
-    for i, di in enumerate((d1, d2)):
-        change = (
-            loss.objective_gradient(coef + step * di)[1]
-            - loss.objective_gradient(coef - step * di)[1]
-        ) / (2 * step)
-        for j_, dj in enumerate((d1, d2)):
-            assert forms[i, j_] == pytest.approx(np.vdot(dj, change), rel=1e-6)
+    for k in (1, 2, 3):
+        forms = loss.hessian_forms(proba, logit_dirs, dirs[:k])
+        assert forms.shape == (k, k)
+        for i, di in enumerate(dirs[:k]):
+            change = (
+                loss.objective_gradient(coef + step * di)[1]
+                - loss.objective_gradient(coef - step * di)[1]
+            ) / (2 * step)
+            for j_, dj in enumerate(dirs[:k]):
+                assert forms[i, j_] == pytest.approx(np.vdot(dj, change), rel=1e-6)
 
 
 def assert_array_equal_strict(a, b):
