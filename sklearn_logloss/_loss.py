@@ -44,7 +44,9 @@ __all__ = [
 BLOCK_BYTES = 1 << 21
 
 
-def binary_loss_gradient(logits, sign, sample_weight, *, gradient=True, work=None, proba_out=None):
+def binary_loss_gradient(
+    logits, sign, sample_weight, *, gradient=True, work=None, proba_out=None, out=None
+):
     """Weighted binary log loss and its derivative w.r.t. the logits.
 
     With ``sign = 1 - 2 y`` (+1 for class 0, -1 for class 1) and
@@ -62,8 +64,8 @@ def binary_loss_gradient(logits, sign, sample_weight, *, gradient=True, work=Non
     Parameters
     ----------
     logits : ndarray of shape (n_samples,)
-        Raw scores ``z = X w + b``. Overwritten: on return it holds the
-        gradient when ``gradient=True``.
+        Raw scores ``z = X w + b``. Overwritten unless ``out`` is given: on
+        return it holds the gradient when ``gradient=True``.
     sign : ndarray of shape (n_samples,)
         ``1 - 2 y`` for targets ``y`` in {0, 1}, in the dtype of ``logits``.
     sample_weight : ndarray of shape (n_samples,)
@@ -77,6 +79,9 @@ def binary_loss_gradient(logits, sign, sample_weight, *, gradient=True, work=Non
         probability of the class *not* observed; ``expit(v) (1 - expit(v))``
         is the second derivative of the loss (see
         :meth:`LinearLogLoss.hessian_forms`).
+    out : ndarray of shape (n_samples,), default=None
+        Where the gradient (and the intermediate values) go; ``logits``
+        itself when None. With a separate ``out``, ``logits`` is only read.
 
     Returns
     -------
@@ -88,8 +93,10 @@ def binary_loss_gradient(logits, sign, sample_weight, *, gradient=True, work=Non
     """
     if work is None:
         work = np.empty((3, logits.shape[0]), dtype=logits.dtype)
+    if out is None:
+        out = logits
     exp_neg, one_plus, scratch = work
-    v = np.multiply(logits, sign, out=logits)
+    v = np.multiply(logits, sign, out=out)
     np.abs(v, out=exp_neg)
     np.negative(exp_neg, out=exp_neg)
     np.exp(exp_neg, out=exp_neg)
@@ -100,14 +107,14 @@ def binary_loss_gradient(logits, sign, sample_weight, *, gradient=True, work=Non
         np.maximum(exp_neg, scratch, out=scratch)
     np.add(exp_neg, 1.0, out=one_plus)
     # v is no longer needed: its buffer takes u - 1, then log1p(e).
-    correction = np.subtract(exp_neg, np.subtract(one_plus, 1.0, out=logits), out=exp_neg)
+    correction = np.subtract(exp_neg, np.subtract(one_plus, 1.0, out=out), out=exp_neg)
     correction /= one_plus
-    log1p = np.log(one_plus, out=logits)
+    log1p = np.log(one_plus, out=out)
     log1p += correction
     loss_sum += float(np.dot(log1p, sample_weight))
     if not gradient:
         return loss_sum, None
-    grad = np.divide(scratch, one_plus, out=logits)
+    grad = np.divide(scratch, one_plus, out=out)
     if proba_out is not None:
         np.copyto(proba_out, grad)
     grad *= sign
@@ -116,7 +123,7 @@ def binary_loss_gradient(logits, sign, sample_weight, *, gradient=True, work=Non
 
 
 def multinomial_loss_gradient(
-    logits, y, sample_weight, *, gradient=True, work=None, true_index=None, proba_out=None
+    logits, y, sample_weight, *, gradient=True, work=None, true_index=None, proba_out=None, out=None
 ):
     """Weighted multinomial log loss and its derivative w.r.t. the logits.
 
@@ -131,7 +138,8 @@ def multinomial_loss_gradient(
     logits : ndarray of shape (n_classes, n_samples)
         Raw scores ``Z^T = (X W + b)^T``, C-contiguous: one row per class so
         that the reductions over classes run along contiguous memory.
-        Overwritten: on return it holds the gradient when ``gradient=True``.
+        Overwritten unless ``out`` is given: on return it holds the gradient
+        when ``gradient=True``.
     y : ndarray of shape (n_samples,)
         Integer class codes in ``[0, n_classes)``.
     sample_weight : ndarray of shape (n_samples,)
@@ -145,6 +153,9 @@ def multinomial_loss_gradient(
         classes' logits; computed when None.
     proba_out : ndarray of shape (n_classes, n_samples), default=None
         When given (with ``gradient=True``), receives ``softmax(z_i)``.
+    out : ndarray of shape (n_classes, n_samples), default=None
+        C-contiguous; where the gradient goes, ``logits`` itself when None.
+        With a separate ``out``, ``logits`` is only read.
 
     Returns
     -------
@@ -160,9 +171,9 @@ def multinomial_loss_gradient(
     if true_index is None:
         true_index = np.asarray(y, dtype=np.intp) * n_samples + np.arange(n_samples)
     shift, true_logit, scratch = work
-    flat = logits.reshape(-1)
     np.max(logits, axis=0, out=shift)
-    logits -= shift
+    logits = np.subtract(logits, shift, out=logits if out is None else out)
+    flat = logits.reshape(-1)
     np.take(flat, true_index, out=true_logit)
     np.exp(logits, out=logits)
     normalizer = np.sum(logits, axis=0, out=shift)
@@ -360,12 +371,14 @@ class LinearLogLoss(_LinearLayout):
             out += coef[-1][:, None]
         return out
 
-    def _pointwise(self, start, stop, logits, grad, proba_out=None, *, work, true_index=None):
-        """Loss sum of rows ``start:stop`` from their logits (overwritten).
+    def _pointwise(
+        self, start, stop, logits, grad, proba_out=None, *, work, true_index=None, out=None
+    ):
+        """Loss sum of rows ``start:stop`` from their logits.
 
         Adds the rows' data gradient ``Xt_b^T R_b`` into ``grad`` unless it
-        is None; ``proba_out`` receives the probabilities (see the pointwise
-        functions).
+        is None; ``proba_out`` receives the probabilities and ``out`` (default:
+        ``logits``, overwritten) the residuals (see the pointwise functions).
         """
         X, d, gradient = self._rows(start, stop), self.n_features, grad is not None
         weight = self._weight[start:stop]
@@ -377,6 +390,7 @@ class LinearLogLoss(_LinearLayout):
                 gradient=gradient,
                 work=work,
                 proba_out=None if proba_out is None else proba_out[0],
+                out=None if out is None else out[0],
             )
             if gradient:
                 grad[:d, 0] += X.T @ residual
@@ -391,6 +405,7 @@ class LinearLogLoss(_LinearLayout):
             work=work,
             true_index=true_index,
             proba_out=proba_out,
+            out=out,
         )
         if gradient:
             grad[:d] += np.asarray(X.T @ residual.T)
@@ -526,9 +541,16 @@ class LinearLogLoss(_LinearLayout):
         grad = np.zeros(self.coef_shape, dtype=np.float64)
         total = 0.0
         for start, stop, buffer, work, index in self._logit_blocks():
-            np.copyto(buffer, logits[:, start:stop])
-            proba = proba_out[:, start:stop]
-            total += self._pointwise(start, stop, buffer, grad, proba, work=work, true_index=index)
+            total += self._pointwise(
+                start,
+                stop,
+                logits[:, start:stop],
+                grad,
+                proba_out[:, start:stop],
+                work=work,
+                true_index=index,
+                out=buffer,
+            )
         return self._finish(coef, total, grad)
 
     def hessian_forms(self, proba, logit_directions, coef_directions):
@@ -545,22 +567,42 @@ class LinearLogLoss(_LinearLayout):
         """
         k = len(coef_directions)
         forms = self._penalty_forms(coef_directions)
+        # Few directions (the heavy ball, large problems): a dot product per
+        # pair, which streams faster than a matrix product with k rows; more
+        # (small problems): one matrix product, fewer calls.
+        pairwise = k <= 2
         if self.n_outputs == 1:  # all rows at once
             work = self._all_rows_buffers()[1]
             dirs = logit_directions[:k, 0]
             curvature = np.subtract(1.0, proba[0], out=work[0])
             curvature *= proba[0]
             curvature *= self._weight
-            # The two directions of the heavy ball fit in the work vectors.
-            weighted = work[1 : k + 1] if k <= 2 else self._forms_buffer(k, dirs.shape[1])[:, 0]
-            np.multiply(dirs, curvature, out=weighted)
-            forms += weighted @ dirs.T
+            if pairwise:
+                for i in range(k):
+                    weighted = np.multiply(dirs[i], curvature, out=work[1])
+                    for j in range(i + 1):
+                        forms[i, j] += float(np.dot(weighted, dirs[j]))
+                        forms[j, i] = forms[i, j]
+            else:
+                weighted = np.multiply(dirs, curvature, out=self._forms_buffer(k, dirs.shape[1])[:, 0])
+                forms += weighted @ dirs.T
             return forms
-        for start, stop, _, _, _ in self._blocks():
+        for start, stop, buffer, _, _ in self._blocks():
             weight = self._weight[start:stop]
             p = proba[:, start:stop]
             dirs = logit_directions[:k, :, start:stop]
             # sum_c p_c u_c v_c - (sum_c p_c u_c) (sum_c p_c v_c), per sample
+            if pairwise:
+                means = []
+                for i in range(k):
+                    p_dir = np.multiply(p, dirs[i], out=buffer)
+                    means.append(p_dir.sum(axis=0))
+                    for j in range(i + 1):
+                        per_sample = np.einsum("cn,cn->n", p_dir, dirs[j])
+                        per_sample -= means[i] * means[j]
+                        forms[i, j] += float(np.dot(per_sample, weight))
+                        forms[j, i] = forms[i, j]
+                continue
             weighted = np.multiply(dirs, p, out=self._forms_buffer(k, stop - start))
             means = weighted.sum(axis=1)
             weighted *= weight
@@ -569,7 +611,7 @@ class LinearLogLoss(_LinearLayout):
         return forms
 
     def _forms_buffer(self, k, n_rows):
-        """Scratch of shape ``(k, n_outputs, n_rows)`` for :meth:`hessian_forms`."""
+        """Scratch of shape ``(k, n_outputs, n_rows)`` for :meth:`hessian_forms` (k > 2)."""
         size = k * self.n_outputs * n_rows
         if self._forms_work is None or self._forms_work.size < size:
             self._forms_work = np.empty(size, dtype=self.dtype)
