@@ -445,7 +445,7 @@ def momentum_subspace_search(
     (the logits of the gradient) and one with ``X^T`` (the next gradient),
     plus pointwise operations; a halving costs pointwise operations and one
     product with ``X^T``. Memory: ``m + 4`` arrays of logits, shape
-    ``(n_outputs, n_samples)``. The kept logits are recomputed from the
+    ``(n_outputs, n_samples)`` (and ``m + 1`` of scratch when ``m > 1``). The kept logits are recomputed from the
     coefficients every 50 iterations (10 in float32) so that rounding cannot
     accumulate.
     """
@@ -526,11 +526,12 @@ def auto_solver(loss):
     """Name of the solver that ``solver="auto"`` stands for.
 
     ``"momentum"`` (fewest iterations, paths reproducible to rounding) when
-    the loss offers the logit-space methods and the ``2 m + 5`` arrays of
-    logits it keeps (``m`` from :func:`momentum_memory`; the logits, the
-    probabilities, the new step's logits, the ``m + 1`` directions' and
-    the scratch of :meth:`~._loss.LinearLogLoss.hessian_forms`) take at most
-    a quarter of the memory of ``X`` or at most 16 MiB;
+    the loss offers the logit-space methods and the arrays of logits it
+    keeps take at most a quarter of the memory of ``X`` or at most 16 MiB
+    (``m + 4`` arrays with ``m`` from :func:`momentum_memory`: the logits,
+    the probabilities, the new step's and the ``m + 1`` directions'; for
+    ``m > 1`` also ``m + 1`` of scratch for
+    :meth:`~._loss.LinearLogLoss.hessian_forms`);
     ``"bb"`` (no stored logits) when they would take more, as with many
     classes and few features; ``"agd"`` for a loss without logit-space
     methods (Dask arrays).
@@ -542,7 +543,8 @@ def auto_solver(loss):
         x_bytes = sum(a.nbytes for a in (X.data, X.indices, X.indptr))
     else:
         x_bytes = X.shape[0] * X.shape[1] * loss.dtype.itemsize
-    n_arrays = 2 * momentum_memory(loss) + 5
+    memory = momentum_memory(loss)
+    n_arrays = memory + 4 + (memory + 1 if memory > 1 else 0)
     logits_bytes = n_arrays * X.shape[0] * loss.n_outputs * loss.dtype.itemsize
     return "momentum" if logits_bytes <= max(x_bytes / 4, 16 * 2**20) else "bb"
 

@@ -16,14 +16,16 @@ from sklearn.datasets import (
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_logloss import GDLogisticRegression
+from sklearn_logloss import GDLogisticRegression, _solvers
 from sklearn_logloss._loss import LinearLogLoss
 from sklearn_logloss._solvers import (
     SOLVERS,
     StoppingRule,
+    _subspace_step,
     auto_solver,
     coarse_start,
     coarse_strides,
+    momentum_memory,
 )
 
 LOADERS = {
@@ -222,10 +224,15 @@ def test_fit_makes_no_copy_of_dense_float64(n_samples, n_classes, n_features):
     assert peak <= 0.25 * X.nbytes, f"peak {peak / X.nbytes:.1%} of X"
 
 
-def test_momentum_takes_the_conjugate_gradient_steps_on_a_quadratic_like_problem():
+@pytest.mark.parametrize("memory", [1, 8])
+def test_momentum_takes_the_conjugate_gradient_steps_on_a_quadratic_like_problem(
+    memory, monkeypatch
+):
     # Near the optimum J is almost quadratic, so from a point close to it the
     # plane search behaves like conjugate gradients: on d = 4 weights plus an
     # intercept it lands (to rounding of the quadratic model) in 5 steps.
+    # Searching over more previous steps keeps that property.
+    monkeypatch.setattr(_solvers, "SMALL_MEMORY", memory)
     X, y = scaled("iris")
     X, y = X[y < 2], y[y < 2]
     loss = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1.0, fit_intercept=True)
@@ -256,6 +263,52 @@ def test_momentum_kept_logits_do_not_drift(dtype):
     assert result.n_iter == 137 if dtype == np.float64 else result.n_iter > 20
     rtol = 1e-12 if dtype == np.float64 else 1e-5
     assert result.loss_history[-1] == pytest.approx(loss.objective(result.coef), rel=rtol)
+
+
+def test_momentum_memory_is_eight_steps_on_small_problems_only():
+    X, y = scaled("breast_cancer")  # 569 logits
+    small = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1e-4, fit_intercept=True)
+    assert momentum_memory(small) == 8
+    X, y = scaled("digits")  # 1797 samples x 10 classes = 17970 logits
+    large = LinearLogLoss(X, y, np.ones(len(y)), n_classes=10, alpha=1e-4, fit_intercept=True)
+    assert momentum_memory(large) == 1
+
+
+@pytest.mark.parametrize("name, n_classes", [("breast_cancer", 2), ("iris", 3)])
+def test_momentum_with_eight_steps_saves_iterations(name, n_classes, monkeypatch):
+    # The same optimum with 1 and 8 previous steps; 8 take fewer iterations,
+    # never increase the objective, and the kept logits stay exact.
+    X, y = scaled(name)
+    loss = LinearLogLoss(X, y, np.ones(len(y)), n_classes=n_classes, alpha=1e-4, fit_intercept=True)
+    results = {}
+    for memory in (1, 8):
+        monkeypatch.setattr(_solvers, "SMALL_MEMORY", memory)
+        results[memory] = SOLVERS["momentum"](
+            loss, loss.init_coef(), learning_rate="auto", max_iter=2000, tol=1e-10
+        )
+        history = results[memory].loss_history
+        assert np.all(np.diff(history) <= 16 * np.finfo(float).eps * history[:-1])
+        assert history[-1] == pytest.approx(loss.objective(results[memory].coef), rel=1e-12)
+    one, eight = results[1], results[8]
+    assert one.converged and eight.converged
+    assert eight.loss_history[-1] == pytest.approx(one.loss_history[-1], rel=1e-9)
+    assert eight.n_iter < one.n_iter
+
+
+def test_subspace_step_solves_the_quadratic_model():
+    rng = np.random.default_rng(0)
+    basis = rng.standard_normal((3, 3))
+    forms = basis @ basis.T + 0.1 * np.eye(3)
+    slope = rng.standard_normal(3)
+    c = _subspace_step(forms, slope)
+    np.testing.assert_allclose(forms @ c, -slope, rtol=1e-10)
+    # Nearly parallel directions: only the first (the gradient) is used.
+    parallel = np.ones((3, 3)) + 1e-13 * np.eye(3)
+    c = _subspace_step(parallel, np.array([-1.0, -1.0, -1.0]))
+    np.testing.assert_allclose(c, [1.0, 0.0, 0.0], rtol=1e-12, atol=0)
+    # No curvature along the gradient, or no descent: no step.
+    assert _subspace_step(np.zeros((2, 2)), np.array([-1.0, 0.0])) is None
+    assert _subspace_step(-np.eye(2), np.array([-1.0, 0.0])) is None
 
 
 def large_binary(n_samples=40_000, n_features=29, dtype=np.float64):
