@@ -33,8 +33,10 @@ contiguous memory. Sparse ``X`` is used as one block (slicing it would copy).
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import blas
 
 __all__ = [
+    "SMALL_LOGITS",
     "LinearLogLoss",
     "binary_loss_gradient",
     "multinomial_loss_gradient",
@@ -42,6 +44,11 @@ __all__ = [
 
 #: Target size in bytes of the block of rows of a dense ``X`` processed at once.
 BLOCK_BYTES = 1 << 21
+#: Logit arrays of at most this many numbers (``n_samples * n_outputs``) are
+#: "small": their operations cost mostly their call overhead, so the
+#: logit-space methods use one matrix product with temporaries there, and a
+#: few streaming passes without temporaries on larger ones.
+SMALL_LOGITS = 2**12
 
 
 def binary_loss_gradient(
@@ -483,16 +490,25 @@ class LinearLogLoss(_LinearLayout):
             shape = (n_directions, *shape)
         return np.empty(shape, dtype=self.dtype)
 
-    def combine(self, weights, directions, out):
-        """``sum_i weights[i] * directions[i]`` into ``out`` (one matrix product).
+    def combine_into_first(self, weights, directions):
+        """``directions[0] = sum_i weights[i] * directions[i]``, in place.
 
         ``directions`` is a stack from :meth:`empty_logits` with at least
-        ``len(weights)`` entries (the first ones are used).
+        ``len(weights)`` entries. Small stacks: one matrix product (and a
+        temporary of one entry); larger: BLAS ``axpy`` into the first entry,
+        so no array of ``n_samples`` is allocated.
         """
         k = len(weights)
-        weights = np.asarray(weights, dtype=self.dtype)
-        np.matmul(weights, directions[:k].reshape(k, -1), out=out.reshape(-1))
-        return out
+        first = directions[0].reshape(-1)
+        if first.size <= SMALL_LOGITS:
+            first[...] = np.asarray(weights, dtype=self.dtype) @ directions[:k].reshape(k, -1)
+            return directions[0]
+        axpy = blas.get_blas_funcs("axpy", dtype=self.dtype)
+        first *= weights[0]
+        for weight, direction in zip(weights[1:], directions[1:k]):
+            if weight:
+                axpy(direction.reshape(-1), first, a=weight)
+        return directions[0]
 
     def _logit_blocks(self):
         """Blocks for the logit-space methods.
@@ -567,10 +583,10 @@ class LinearLogLoss(_LinearLayout):
         """
         k = len(coef_directions)
         forms = self._penalty_forms(coef_directions)
-        # Few directions (the heavy ball, large problems): a dot product per
-        # pair, which streams faster than a matrix product with k rows; more
-        # (small problems): one matrix product, fewer calls.
-        pairwise = k <= 2
+        # Large problems: a dot product per pair, which streams faster than a
+        # matrix product with k rows and needs no scratch of k rows; small
+        # ones: one matrix product, fewer calls.
+        pairwise = logit_directions[0].size > SMALL_LOGITS
         if self.n_outputs == 1:  # all rows at once
             work = self._all_rows_buffers()[1]
             dirs = logit_directions[:k, 0]
@@ -611,7 +627,7 @@ class LinearLogLoss(_LinearLayout):
         return forms
 
     def _forms_buffer(self, k, n_rows):
-        """Scratch of shape ``(k, n_outputs, n_rows)`` for :meth:`hessian_forms` (k > 2)."""
+        """Scratch of shape ``(k, n_outputs, n_rows)`` for :meth:`hessian_forms` (small)."""
         size = k * self.n_outputs * n_rows
         if self._forms_work is None or self._forms_work.size < size:
             self._forms_work = np.empty(size, dtype=self.dtype)
@@ -812,12 +828,12 @@ class ArrayAPILinearLogLoss(_LinearLayout):
         out[...] = logits
         return out
 
-    def combine(self, weights, directions, out):
-        """``sum_i weights[i] * directions[i]`` into ``out``, as :meth:`LinearLogLoss.combine`."""
+    def combine_into_first(self, weights, directions):
+        """``directions[0] = sum_i weights[i] * directions[i]``, as :meth:`LinearLogLoss.combine_into_first`."""
         xp = self.xp
         weights = xp.asarray(np.asarray(weights, dtype=self.dtype), device=self.device)
-        out[...] = xp.tensordot(weights, directions[: weights.shape[0], ...], axes=1)
-        return out
+        directions[0, ...] = xp.tensordot(weights, directions[: weights.shape[0], ...], axes=1)
+        return directions[0, ...]
 
     def objective_gradient_at(self, coef, logits, proba_out):
         """Objective and gradient at ``coef`` given its ``logits``.

@@ -40,6 +40,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import lapack
 
+from ._loss import SMALL_LOGITS
+
 __all__ = [
     "SOLVERS",
     "SolverResult",
@@ -373,32 +375,48 @@ def barzilai_borwein(loss, coef, *, learning_rate, max_iter, tol, verbose=0, cal
 def _subspace_step(forms, slope):
     """Coefficients minimizing the quadratic model ``slope @ c + c @ forms @ c / 2``.
 
-    Solved by a Cholesky factorization of ``forms`` scaled to a unit
-    diagonal. Falls back to the first direction alone (a Cauchy step) when
-    the model is not safely positive definite (a pivot of the scaled factor
-    below 1e-5: nearly parallel directions) or its minimizer is not a
-    descent direction; None when there is no positive curvature at all.
+    Direction 0 is the gradient's. Directions without positive curvature, or
+    nearly in the span of earlier ones (a pivot of the Cholesky factor of
+    ``forms``, scaled to a unit diagonal, at most 1e-5), are dropped (their
+    coefficient is 0) and the model is solved on the rest. Falls back to the
+    first direction alone (a Cauchy step) when the minimizer is not a
+    descent direction; None when there is no positive curvature along the
+    first direction or no descent along it.
     """
     k = len(slope)
-    diag = forms.diagonal()
-    if k > 1 and diag.min() > 0:
-        scale = 1.0 / np.sqrt(diag)
-        factor, info = lapack.dpotrf(forms * scale[:, None] * scale, lower=1)
-        if info == 0 and factor.diagonal().min() > 1e-5:
-            c, info = lapack.dpotrs(factor, slope * -scale, lower=1)
-            c *= scale
-            if info == 0 and slope @ c < 0:
+    f00, s0 = float(forms[0, 0]), float(slope[0])
+    if not (f00 > 0 and s0 < 0):
+        return None
+    keep = np.arange(k)
+    sub_forms, sub_slope = forms, slope
+    while len(keep) > 1:
+        diag = sub_forms.diagonal()
+        if diag.min() <= 0:  # no curvature along some direction
+            keep = keep[diag > 0]
+        else:
+            scale = 1.0 / np.sqrt(diag)
+            factor, info = lapack.dpotrf(sub_forms * scale[:, None] * scale, lower=1)
+            pivots = factor.diagonal()
+            if info == 0 and pivots.min() > 1e-5:
+                c_sub, info = lapack.dpotrs(factor, sub_slope * -scale, lower=1)
+                c_sub *= scale
+                if info != 0 or sub_slope @ c_sub >= 0:
+                    break
+                if len(keep) == k:
+                    return c_sub
+                c = np.zeros(k)
+                c[keep] = c_sub
                 return c
-    if forms[0, 0] > 0 and slope[0] < 0:
-        c = np.zeros(k)
-        c[0] = -slope[0] / forms[0, 0]
-        return c
-    return None
+            # Not positive definite from direction info - 1 on, or a
+            # direction nearly in the span of those before it: drop it.
+            drop = info - 1 if info > 0 else int(np.argmax(pivots <= 1e-5))
+            keep = np.delete(keep, drop)
+        sub_forms, sub_slope = forms[np.ix_(keep, keep)], slope[keep]
+    c = np.zeros(k)
+    c[0] = -s0 / f00
+    return c
 
 
-#: Problems with at most this many logits (``n_samples * n_outputs``) keep
-#: :data:`SMALL_MEMORY` previous steps in ``"momentum"``; larger ones keep one.
-SMALL_LOGITS = 2**12
 #: Previous steps ``"momentum"`` keeps on small problems.
 SMALL_MEMORY = 8
 
@@ -407,12 +425,16 @@ def momentum_memory(loss):
     """How many previous steps ``"momentum"`` searches over.
 
     One (the heavy ball) on large problems, where every further step would
-    add a pointwise pass over the logits per step kept. On small problems
-    (at most :data:`SMALL_LOGITS` logits) an iteration costs mostly its fixed
+    add pointwise passes over the logits. On small problems (at most
+    :data:`~._loss.SMALL_LOGITS` logits) an iteration costs mostly its fixed
     overhead, the extra directions cost a few matrix products of a few
     thousand numbers, and they save iterations: :data:`SMALL_MEMORY`.
     """
     return SMALL_MEMORY if loss.X.shape[0] * loss.n_outputs <= SMALL_LOGITS else 1
+
+
+#: Rows of the direction stack of ``"momentum"`` before its kept steps.
+_GRADIENT, _GRADIENT_SUM, _POINT, _STEPS = 0, 1, 2, 3
 
 
 def momentum_subspace_search(
@@ -420,49 +442,59 @@ def momentum_subspace_search(
 ):
     """Heavy-ball momentum with a subspace search (``"momentum"``).
 
-    Update ``w_{k+1} = w_k - a_k grad J(w_k) + sum_j b_{k,j} s_{k-j}``: a
-    gradient step plus momentum, a multiple of the previous step ``s_{k-1}
-    = w_k - w_{k-1}`` (Polyak's heavy ball) and, on small problems, of the
-    ``m - 1`` steps before it (``m`` from :func:`momentum_memory`: 1 on
-    large problems, 8 on small ones).
+    Update ``w_{k+1} = w_k + a_k (-g_k) + sum_j b_{k,j} s_{k-j} + c_k G_k + e_k w_k``:
+    a gradient step ``-g_k = -grad J(w_k)`` plus momentum, a multiple of the
+    previous step ``s_{k-1} = w_k - w_{k-1}`` (Polyak's heavy ball) and, on
+    small problems, of the ``m - 1`` steps before it (``m`` from
+    :func:`momentum_memory`: 1 on large problems, 8 on small ones), plus
+    two directions built from the same gradients: Nemirovski's weighted sum
+    of all gradients, ``G_k = -sum_{i<=k} omega_i g_i`` with
+    ``omega_i = 1/2 + sqrt(1/4 + omega_{i-1}^2)``, and ``w_k`` itself
+    (a rescaling of the whole model; ``w_k - w_0`` from a zero start).
+    Every iterate stays in the span of the gradients seen.
 
-    Step-size rule: ``(a_k, b_k)`` minimize the quadratic model of ``J`` on
-    the subspace ``{w_k - a g_k + sum_j b_j s_{k-j}}``, built from the slopes
-    ``g_k . d`` and the curvatures ``d^T H(w_k) d'`` along the directions (a
-    Newton step on a function of ``m + 1`` variables, i.e. a line search in
-    ``m + 1`` dimensions; :meth:`~._loss.LinearLogLoss.hessian_forms`). A
-    step that does not decrease ``J`` by 1e-4 of its predicted first-order
+    Step-size rule: the coefficients minimize the quadratic model of ``J``
+    on the subspace of these directions, built from the slopes ``g_k . d``
+    and the curvatures ``d^T H(w_k) d'`` along them (a Newton step on a
+    function of ``m + 3`` variables, i.e. a line search in ``m + 3``
+    dimensions; :meth:`~._loss.LinearLogLoss.hessian_forms`); directions
+    nearly in the span of the others are left out (:func:`_subspace_step`).
+    A step that does not decrease ``J`` by 1e-4 of its predicted first-order
     decrease is halved until it does, so ``loss_history`` never increases
-    (up to ``16 eps |J|`` of rounding). On a quadratic objective with ``m =
-    1`` this is the conjugate gradient method; it is the SESOP method of
-    Narkiss and Zibulevsky (2005) with ``m`` previous steps. As in nonlinear
-    conjugate gradient methods, the momentum is dropped for one iteration
-    when consecutive gradients are far from orthogonal, ``|g_k . g_{k-1}| >
-    0.2 ||g_k||^2`` (Powell's restart). ``learning_rate`` is not used.
+    (up to ``16 eps |J|`` of rounding). This is the SESOP method of Narkiss
+    and Zibulevsky (2005) with ``m`` previous steps and Nemirovski's
+    directions; with the heavy-ball step alone it is the conjugate gradient
+    method on a quadratic. As in nonlinear conjugate gradient methods, the
+    kept steps are dropped when consecutive gradients are far from
+    orthogonal, ``|g_k . g_{k-1}| > 0.2 ||g_k||^2`` (Powell's restart).
+    ``learning_rate`` is not used.
 
-    Cost: the logits of ``w_k`` and of the kept steps are kept (logits are
+    Cost: the logits of ``w_k`` and of every direction are kept (logits are
     linear in the coefficients), so an iteration makes one product with ``X``
     (the logits of the gradient) and one with ``X^T`` (the next gradient),
     plus pointwise operations; a halving costs pointwise operations and one
     product with ``X^T``. Memory: ``m + 4`` arrays of logits, shape
-    ``(n_outputs, n_samples)`` (and ``m + 1`` of scratch when ``m > 1``). The kept logits are recomputed from the
-    coefficients every 50 iterations (10 in float32) so that rounding cannot
-    accumulate.
+    ``(n_outputs, n_samples)`` (and ``m + 3`` of scratch on small
+    problems). The kept logits are recomputed from the coefficients every 50
+    iterations (10 in float32) so that rounding cannot accumulate.
     """
     del learning_rate  # the subspace search sets the step sizes
     rounding = 16 * np.finfo(loss.dtype).eps
     memory = momentum_memory(loss)
-    # Logits are arrays of the loss's namespace: use what its methods return.
+    # Rows: the gradient's direction (then the new step), the weighted sum of
+    # the gradients, the point w_k (its logits are the kept logits), the
+    # kept steps (a ring). Logits are arrays of the loss's namespace.
+    directions = np.zeros((_STEPS + memory, *coef.shape), dtype=coef.dtype)
+    logit_directions = loss.empty_logits(_STEPS + memory)
+    logit_directions[_GRADIENT_SUM, ...] = 0
+    logits = logit_directions[_POINT, ...]
     if np.any(coef):
-        logits = loss.logits(coef)
+        loss.logits(coef, out=logits)
     else:  # the logits of zero coefficients: no pass over X
-        logits = loss.empty_logits()
         logits[...] = 0
-    proba, new_logits = loss.empty_logits(), loss.empty_logits()
-    # Entry 0: the gradient direction; entries 1..memory: the kept steps, a ring.
-    directions = np.empty((memory + 1, *coef.shape), dtype=coef.dtype)
-    logit_directions = loss.empty_logits(memory + 1)
+    proba = loss.empty_logits()
     kept = made = 0  # steps kept, steps made since the last restart
+    weight_sum = 0.0  # Nemirovski's omega of the last gradient
     # Rounding accumulates in the kept logits at about eps per iteration.
     refresh = 50 if loss.dtype.itemsize >= 8 else 10
     objective, grad = loss.objective_gradient_at(coef, logits, proba)
@@ -474,31 +506,42 @@ def momentum_subspace_search(
     it = 0
     with np.errstate(over="ignore", invalid="ignore"):
         while not converged and it < max_iter:
-            np.negative(grad, out=directions[0])
-            loss.logits(directions[0], out=logit_directions[0, ...])
+            np.negative(grad, out=directions[_GRADIENT])
+            step_logits = loss.logits(
+                directions[_GRADIENT], out=logit_directions[_GRADIENT, ...]
+            )
+            # G_k / omega_k = (omega_{k-1} / omega_k) G_{k-1} / omega_{k-1} - g_k
+            new_weight_sum = 0.5 + math.sqrt(0.25 + weight_sum**2)
+            ratio, weight_sum = weight_sum / new_weight_sum, new_weight_sum
+            directions[_GRADIENT_SUM] *= ratio
+            directions[_GRADIENT_SUM] += directions[_GRADIENT]
+            logit_directions[_GRADIENT_SUM, ...] *= ratio
+            logit_directions[_GRADIENT_SUM, ...] += step_logits
+            directions[_POINT] = coef
             if kept and abs(float(np.vdot(grad, previous_grad))) > 0.2 * rule.grad_norm**2:
                 kept = made = 0  # Powell's restart: the steps are no longer conjugate
             previous_grad = grad
-            k = kept + 1
+            k = _STEPS + kept
             forms = loss.hessian_forms(proba, logit_directions, directions[:k])
             slope = directions[:k].reshape(k, -1) @ grad.ravel().astype(np.float64)
             coefs = _subspace_step(forms, slope)
             if coefs is None:
                 break
-            rate = float(coefs[0])
+            rate = float(coefs[_GRADIENT])
             new_step = (coefs.astype(coef.dtype) @ directions[:k].reshape(k, -1)).reshape(
                 coef.shape
             )
-            loss.combine(coefs, logit_directions, out=new_logits)
+            # The new step's logits replace the gradient's.
+            step_logits = loss.combine_into_first(coefs, logit_directions)
             predicted = float(slope @ coefs)
-            logits += new_logits
+            logits += step_logits
             for _ in range(60):
                 new_coef = coef + new_step
                 new_objective, new_grad = loss.objective_gradient_at(new_coef, logits, proba)
                 if new_objective <= objective + 1e-4 * predicted + rounding * abs(objective):
                     break
-                new_logits *= 0.5
-                logits -= new_logits
+                step_logits *= 0.5
+                logits -= step_logits
                 new_step *= 0.5
                 predicted *= 0.5
             else:  # no decrease even for a tiny step: the rounding floor is reached
@@ -506,13 +549,13 @@ def momentum_subspace_search(
                 break
             it += 1
             coef, objective, grad = new_coef, new_objective, new_grad
-            slot = 1 + made % memory
+            slot = _STEPS + made % memory
             directions[slot] = new_step
-            logit_directions[slot, ...] = new_logits
+            logit_directions[slot, ...] = step_logits
             made += 1
             kept = min(made, memory)
             if it % refresh == 0:
-                logits = loss.logits(coef, out=logits)
+                loss.logits(coef, out=logits)
             history.append(objective)
             converged = rule(coef, objective, grad)
             _report(verbose, it, objective, rule.grad_norm, rate)
@@ -528,10 +571,9 @@ def auto_solver(loss):
     ``"momentum"`` (fewest iterations, paths reproducible to rounding) when
     the loss offers the logit-space methods and the arrays of logits it
     keeps take at most a quarter of the memory of ``X`` or at most 16 MiB
-    (``m + 4`` arrays with ``m`` from :func:`momentum_memory`: the logits,
-    the probabilities, the new step's and the ``m + 1`` directions'; for
-    ``m > 1`` also ``m + 1`` of scratch for
-    :meth:`~._loss.LinearLogLoss.hessian_forms`);
+    (``m + 4`` arrays with ``m`` from :func:`momentum_memory`: the
+    probabilities and the ``m + 3`` directions', the point's included;
+    small problems, which keep more, are far below 16 MiB);
     ``"bb"`` (no stored logits) when they would take more, as with many
     classes and few features; ``"agd"`` for a loss without logit-space
     methods (Dask arrays).
@@ -543,8 +585,7 @@ def auto_solver(loss):
         x_bytes = sum(a.nbytes for a in (X.data, X.indices, X.indptr))
     else:
         x_bytes = X.shape[0] * X.shape[1] * loss.dtype.itemsize
-    memory = momentum_memory(loss)
-    n_arrays = memory + 4 + (memory + 1 if memory > 1 else 0)
+    n_arrays = momentum_memory(loss) + 4
     logits_bytes = n_arrays * X.shape[0] * loss.n_outputs * loss.dtype.itemsize
     return "momentum" if logits_bytes <= max(x_bytes / 4, 16 * 2**20) else "bb"
 

@@ -10,6 +10,7 @@ from scipy.special import expit, log_expit, log_softmax, logsumexp, softmax
 
 from sklearn_logloss._loss import (
     LinearLogLoss,
+    SMALL_LOGITS,
     binary_loss_gradient,
     multinomial_loss_gradient,
 )
@@ -150,8 +151,14 @@ def test_blocks_do_not_change_the_result(n_classes, sparse, monkeypatch):
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_logit_space_methods(n_classes, sparse, fit_intercept):
-    loss, rng = make_loss(n_classes, sparse=sparse, fit_intercept=fit_intercept)
+# 300 samples: small logit arrays (one matrix product with temporaries);
+# 5000: large (dot products per pair, BLAS axpy in place).
+@pytest.mark.parametrize("n_samples", [300, 5000])
+def test_logit_space_methods(n_classes, sparse, fit_intercept, n_samples):
+    assert (n_samples > SMALL_LOGITS) == (n_samples == 5000)
+    loss, rng = make_loss(
+        n_classes, sparse=sparse, fit_intercept=fit_intercept, n_samples=n_samples
+    )
     coef = rng.normal(size=loss.coef_shape)
     dirs = rng.normal(size=(3, *loss.coef_shape))
     # Logits are linear in the coefficients.
@@ -159,13 +166,18 @@ def test_logit_space_methods(n_classes, sparse, fit_intercept):
         loss.logits(coef + 0.5 * dirs[0]),
         loss.logits(coef) + 0.5 * loss.logits(dirs[0]),
         rtol=1e-12,
+        atol=1e-12,
     )
     logit_dirs = loss.empty_logits(3)
     for d, out in zip(dirs, logit_dirs):
         assert loss.logits(d, out=out) is out
     weights = np.array([0.5, -1.0, 2.0])
-    combined = loss.combine(weights, logit_dirs, out=loss.empty_logits())
-    assert_allclose(combined, loss.logits(np.tensordot(weights, dirs, axes=1)), rtol=1e-12, atol=1e-12)
+    expected = loss.logits(np.tensordot(weights, dirs, axes=1))
+    stack = logit_dirs.copy()
+    combined = loss.combine_into_first(weights, stack)
+    assert np.shares_memory(combined, stack[0])
+    assert_allclose(stack[0], expected, rtol=1e-12, atol=1e-12)
+    assert_array_equal_strict(stack[1:], logit_dirs[1:])
     logits = loss.logits(coef)
     kept = logits.copy()
     proba = np.empty_like(logits)
