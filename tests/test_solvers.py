@@ -25,6 +25,7 @@ from sklearn_logloss._solvers import (
     auto_solver,
     coarse_start,
     coarse_strides,
+    momentum_gradient_sum,
     momentum_memory,
 )
 
@@ -317,6 +318,40 @@ def large_binary(n_samples=40_000, n_features=29, dtype=np.float64):
         n_samples=n_samples, n_features=n_features, n_informative=10, random_state=0
     )
     return StandardScaler().fit_transform(X).astype(dtype), y
+
+
+def test_momentum_gradient_sum_on_large_binary_problems_only():
+    X, y = large_binary()
+    loss = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1e-4, fit_intercept=True)
+    assert momentum_gradient_sum(loss)
+    small = LinearLogLoss(X[:500], y[:500], np.ones(500), n_classes=2, alpha=1e-4, fit_intercept=True)
+    assert not momentum_gradient_sum(small)
+    X3, y3 = make_classification(n_samples=6000, n_informative=5, n_classes=3, random_state=0)
+    three = LinearLogLoss(X3, y3, np.ones(6000), n_classes=3, alpha=1e-4, fit_intercept=True)
+    assert not momentum_gradient_sum(three)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_momentum_gradient_sum_saves_iterations(sparse, monkeypatch):
+    # Nemirovski's gradient sum and the point itself as two more directions:
+    # the same optimum in fewer iterations, the objective never increasing.
+    X, y = large_binary(n_samples=20_000)
+    if sparse:
+        X = sp.csr_matrix(np.where(np.abs(X) > 1.0, X, 0.0))
+    loss = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1e-4, fit_intercept=True)
+    results = {}
+    for extra in (False, True):
+        monkeypatch.setattr(_solvers, "momentum_gradient_sum", lambda loss, extra=extra: extra)
+        results[extra] = SOLVERS["momentum"](
+            loss, loss.init_coef(), learning_rate="auto", max_iter=500, tol=1e-10
+        )
+        history = results[extra].loss_history
+        assert np.all(np.diff(history) <= 16 * np.finfo(float).eps * history[:-1])
+        assert history[-1] == pytest.approx(loss.objective(results[extra].coef), rel=1e-12)
+    plain, extra = results[False], results[True]
+    assert plain.converged and extra.converged
+    assert extra.loss_history[-1] == pytest.approx(plain.loss_history[-1], rel=1e-9)
+    assert extra.n_iter < plain.n_iter
 
 
 def test_coarse_strides_rule():
