@@ -141,9 +141,12 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
           ``n_samples * n_classes``, one column for two classes) it adds a
           multiple of each of the last 8 steps, from a search on their
           9-dimensional subspace, which takes fewer iterations at nearly
-          the same cost. ``loss_history_`` never increases. Keeps five
-          arrays of logits, ``n_samples`` by ``n_classes`` (21 on small
-          problems).
+          the same cost; on larger two-class problems it also searches
+          along the weighted sum of all gradients (Nemirovski's direction)
+          and the current coefficients (a rescaling), which saves a third
+          of the iterations. ``loss_history_`` never increases. Keeps five
+          arrays of logits, ``n_samples`` by ``n_classes`` (four for more
+          classes, more on small problems).
         - ``"auto"``: ``"momentum"``, unless its logits would take more than
           a quarter of the memory of ``X`` and more than 16 MiB (many
           classes, few features); then ``"bb"``. ``"agd"`` for Dask arrays

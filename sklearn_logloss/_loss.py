@@ -368,7 +368,9 @@ class LinearLogLoss(_LinearLayout):
     def _product(self, X, coef, out):
         """``X W + b`` of ``coef`` into ``out`` of shape (n_outputs, n_rows)."""
         weights = coef[: self.n_features]
-        if self._sparse:
+        if not weights.any():  # zero weights (a solver's start): no pass over X
+            out[...] = 0
+        elif self._sparse:
             np.copyto(out, np.asarray(X @ weights).T)
         elif self.n_outputs == 1:
             np.matmul(X, weights[:, 0], out=out[0])

@@ -133,6 +133,32 @@ def make_loss(n_classes, sparse=False, dtype=np.float64, fit_intercept=True, n_s
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("sparse", [False, True])
+def test_zero_weights_skip_the_product_and_give_the_same_values(n_classes, sparse):
+    # Zero weights (a solver's start) make no product with X: the logits are
+    # the intercepts. Compare with the explicit formulas of scipy.special.
+    loss, rng = make_loss(n_classes, sparse=sparse)
+    X = loss.X.toarray() if sparse else loss.X
+    coef = np.zeros(loss.coef_shape)
+    coef[-1] = rng.normal(size=loss.n_outputs)
+    j, g = loss.objective_gradient(coef)
+    weight = loss._weight / loss._weight.sum()
+    if n_classes == 2:
+        z = np.full(X.shape[0], coef[-1, 0])
+        y = loss._codes
+        losses = -log_expit(np.where(y == 1, z, -z))
+        residual = (expit(z) - y)[:, None]
+    else:
+        log_p = log_softmax(np.tile(coef[-1], (X.shape[0], 1)), axis=1)
+        onehot = np.eye(n_classes)[loss._codes]
+        losses = -(log_p * onehot).sum(axis=1)
+        residual = np.exp(log_p) - onehot
+    assert j == pytest.approx(float(losses @ weight), rel=1e-13)
+    expected = np.vstack([X.T @ (residual * weight[:, None]), weight @ residual])
+    assert_allclose(g, expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
 def test_blocks_do_not_change_the_result(n_classes, sparse, monkeypatch):
     # Rows in blocks of 256 (tiny BLOCK_BYTES) or all at once: same sums.
     import sklearn_logloss._loss as loss_module
