@@ -130,7 +130,15 @@ def binary_loss_gradient(
 
 
 def multinomial_loss_gradient(
-    logits, y, sample_weight, *, gradient=True, work=None, true_index=None, proba_out=None, out=None
+    logits,
+    y,
+    sample_weight,
+    *,
+    gradient=True,
+    work=None,
+    true_index=None,
+    proba_out=None,
+    out=None,
 ):
     """Weighted multinomial log loss and its derivative w.r.t. the logits.
 
@@ -507,7 +515,7 @@ class LinearLogLoss(_LinearLayout):
             return directions[0]
         axpy = blas.get_blas_funcs("axpy", dtype=self.dtype)
         first *= weights[0]
-        for weight, direction in zip(weights[1:], directions[1:k]):
+        for weight, direction in zip(weights[1:], directions[1:k], strict=True):
             if weight:
                 axpy(direction.reshape(-1), first, a=weight)
         return directions[0]
@@ -602,7 +610,9 @@ class LinearLogLoss(_LinearLayout):
                         forms[i, j] += float(np.dot(weighted, dirs[j]))
                         forms[j, i] = forms[i, j]
             else:
-                weighted = np.multiply(dirs, curvature, out=self._forms_buffer(k, dirs.shape[1])[:, 0])
+                weighted = np.multiply(
+                    dirs, curvature, out=self._forms_buffer(k, dirs.shape[1])[:, 0]
+                )
                 forms += weighted @ dirs.T
             return forms
         for start, stop, buffer, _, _ in self._blocks():
@@ -649,7 +659,9 @@ class LinearLogLoss(_LinearLayout):
             if sp.issparse(X):
                 norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
             else:
-                norms = np.einsum("ij,ij->i", X, X, out=self._block_buffers()[1][0, : stop - start])
+                norms = np.einsum(
+                    "ij,ij->i", X, X, out=self._block_buffers()[1][0, : stop - start]
+                )
             total += float(np.dot(norms, self._weight[start:stop]))
         return self._curvature() * (total + self.fit_intercept) + self.alpha
 
@@ -831,7 +843,10 @@ class ArrayAPILinearLogLoss(_LinearLayout):
         return out
 
     def combine_into_first(self, weights, directions):
-        """``directions[0] = sum_i weights[i] * directions[i]``, as :meth:`LinearLogLoss.combine_into_first`."""
+        """``directions[0] = sum_i weights[i] * directions[i]`` (a new array, then copied).
+
+        As :meth:`LinearLogLoss.combine_into_first`.
+        """
         xp = self.xp
         weights = xp.asarray(np.asarray(weights, dtype=self.dtype), device=self.device)
         directions[0, ...] = xp.tensordot(weights, directions[: weights.shape[0], ...], axes=1)

@@ -528,9 +528,7 @@ def momentum_subspace_search(
     with np.errstate(over="ignore", invalid="ignore"):
         while not converged and it < max_iter:
             np.negative(grad, out=directions[_GRADIENT])
-            step_logits = loss.logits(
-                directions[_GRADIENT], out=logit_directions[_GRADIENT, ...]
-            )
+            step_logits = loss.logits(directions[_GRADIENT], out=logit_directions[_GRADIENT, ...])
             if gradient_sum:
                 # G_k / omega_k = (omega_{k-1} / omega_k) G_{k-1} / omega_{k-1} - g_k
                 new_weight_sum = 0.5 + math.sqrt(0.25 + weight_sum**2)

@@ -141,9 +141,9 @@ def test_coarse_start_on_the_device_matches_numpy(to_xp, capsys):
         model = GDLogisticRegression(alpha=1e-4, verbose=1).fit(to_xp(X), to_xp(y))
     coarse_lines = [line for line in printed.splitlines() if line.startswith("Coarse")]
     assert len(coarse_lines) == 2
-    assert [line for line in capsys.readouterr().out.splitlines() if line.startswith("Coarse")] == (
-        coarse_lines
-    )
+    assert [
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("Coarse")
+    ] == (coarse_lines)
     assert model.n_iter_ == reference.n_iter_
     np.testing.assert_allclose(_host(model.loss_history_), reference.loss_history_, rtol=1e-9)
 

@@ -9,8 +9,8 @@ from numpy.testing import assert_allclose
 from scipy.special import expit, log_expit, log_softmax, logsumexp, softmax
 
 from sklearn_logloss._loss import (
-    LinearLogLoss,
     SMALL_LOGITS,
+    LinearLogLoss,
     binary_loss_gradient,
     multinomial_loss_gradient,
 )
@@ -23,9 +23,9 @@ def binary_logits(dtype):
     # |z| from 1e-3 to 700: exp(-|z|) from near 1 to below both epsilons,
     # where log1p(e) = e and the rounding of 1 + e loses e entirely.
     magnitudes = np.geomspace(1e-3, 700, 60)
-    return np.concatenate(
-        [rng.normal(scale=5, size=40), magnitudes, -magnitudes, EXTREME]
-    ).astype(dtype)
+    return np.concatenate([rng.normal(scale=5, size=40), magnitudes, -magnitudes, EXTREME]).astype(
+        dtype
+    )
 
 
 def per_sample_binary(z, y):
@@ -195,7 +195,7 @@ def test_logit_space_methods(n_classes, sparse, fit_intercept, n_samples):
         atol=1e-12,
     )
     logit_dirs = loss.empty_logits(3)
-    for d, out in zip(dirs, logit_dirs):
+    for d, out in zip(dirs, logit_dirs, strict=True):
         assert loss.logits(d, out=out) is out
     weights = np.array([0.5, -1.0, 2.0])
     expected = loss.logits(np.tensordot(weights, dirs, axes=1))

@@ -280,7 +280,9 @@ def test_momentum_with_eight_steps_saves_iterations(name, n_classes, monkeypatch
     # The same optimum with 1 and 8 previous steps; 8 take fewer iterations,
     # never increase the objective, and the kept logits stay exact.
     X, y = scaled(name)
-    loss = LinearLogLoss(X, y, np.ones(len(y)), n_classes=n_classes, alpha=1e-4, fit_intercept=True)
+    loss = LinearLogLoss(
+        X, y, np.ones(len(y)), n_classes=n_classes, alpha=1e-4, fit_intercept=True
+    )
     results = {}
     for memory in (1, 8):
         monkeypatch.setattr(_solvers, "SMALL_MEMORY", memory)
@@ -324,7 +326,9 @@ def test_momentum_gradient_sum_on_large_binary_problems_only():
     X, y = large_binary()
     loss = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1e-4, fit_intercept=True)
     assert momentum_gradient_sum(loss)
-    small = LinearLogLoss(X[:500], y[:500], np.ones(500), n_classes=2, alpha=1e-4, fit_intercept=True)
+    small = LinearLogLoss(
+        X[:500], y[:500], np.ones(500), n_classes=2, alpha=1e-4, fit_intercept=True
+    )
     assert not momentum_gradient_sum(small)
     X3, y3 = make_classification(n_samples=6000, n_informative=5, n_classes=3, random_state=0)
     three = LinearLogLoss(X3, y3, np.ones(6000), n_classes=3, alpha=1e-4, fit_intercept=True)
