@@ -473,9 +473,10 @@ def momentum_subspace_search(
     Step-size rule: the coefficients minimize the quadratic model of ``J``
     on the subspace of these directions, built from the slopes ``g_k . d``
     and the curvatures ``d^T H(w_k) d'`` along them (a Newton step on a
-    function of ``m + 3`` variables (``m + 1`` for more classes), i.e. a
-    line search in that many dimensions; :meth:`~._loss.LinearLogLoss.hessian_forms`); directions
-    nearly in the span of the others are left out (:func:`_subspace_step`).
+    function of ``m + 3`` variables, ``m + 1`` without the two extra
+    directions, i.e. a line search in that many dimensions; see
+    :meth:`~._loss.LinearLogLoss.hessian_forms`); directions nearly in the
+    span of the others are left out (:func:`_subspace_step`).
     A step that does not decrease ``J`` by 1e-4 of its predicted first-order
     decrease is halved until it does, so ``loss_history`` never increases
     (up to ``16 eps |J|`` of rounding). This is the SESOP method of Narkiss
@@ -490,10 +491,11 @@ def momentum_subspace_search(
     linear in the coefficients), so an iteration makes one product with ``X``
     (the logits of the gradient) and one with ``X^T`` (the next gradient),
     plus pointwise operations; a halving costs pointwise operations and one
-    product with ``X^T``. Memory: ``m + 4`` arrays of logits (``m + 3``
-    for more classes), shape ``(n_outputs, n_samples)``, and as many of
-    scratch on small problems. The kept logits are recomputed from the coefficients every 50
-    iterations (10 in float32) so that rounding cannot accumulate.
+    product with ``X^T``. Memory: ``m + 4`` arrays of logits, shape
+    ``(n_outputs, n_samples)`` (``m + 3`` without the two extra
+    directions), and as many of scratch on small problems. The kept logits
+    are recomputed from the coefficients every 50 iterations (10 in float32)
+    so that rounding cannot accumulate.
     """
     del learning_rate  # the subspace search sets the step sizes
     rounding = 16 * np.finfo(loss.dtype).eps
@@ -591,9 +593,9 @@ def auto_solver(loss):
     ``"momentum"`` (fewest iterations, paths reproducible to rounding) when
     the loss offers the logit-space methods and the arrays of logits it
     keeps take at most a quarter of the memory of ``X`` or at most 16 MiB
-    (``m + 4`` arrays with ``m`` from :func:`momentum_memory`: the
-    probabilities and the ``m + 3`` directions', the point's included;
-    small problems, which keep more, are far below 16 MiB);
+    (at most ``m + 4`` arrays with ``m`` from :func:`momentum_memory`: the
+    logits, the probabilities and the directions'; small problems, which
+    also keep scratch, are far below 16 MiB);
     ``"bb"`` (no stored logits) when they would take more, as with many
     classes and few features; ``"agd"`` for a loss without logit-space
     methods (Dask arrays).
