@@ -33,7 +33,6 @@ contiguous memory. Sparse ``X`` is used as one block (slicing it would copy).
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import blas
 
 __all__ = [
     "SMALL_LOGITS",
@@ -504,20 +503,17 @@ class LinearLogLoss(_LinearLayout):
         """``directions[0] = sum_i weights[i] * directions[i]``, in place.
 
         ``directions`` is a stack from :meth:`empty_logits` with at least
-        ``len(weights)`` entries. Small stacks: one matrix product (and a
-        temporary of one entry); larger: BLAS ``axpy`` into the first entry,
-        so no array of ``n_samples`` is allocated.
+        ``len(weights)`` entries. One matrix product per chunk of
+        :data:`SMALL_LOGITS` numbers, so the temporaries stay small (numpy's
+        BLAS only: scipy's is a second thread pool, see ``_solvers``).
         """
         k = len(weights)
-        first = directions[0].reshape(-1)
-        if first.size <= SMALL_LOGITS:
-            first[...] = np.asarray(weights, dtype=self.dtype) @ directions[:k].reshape(k, -1)
-            return directions[0]
-        axpy = blas.get_blas_funcs("axpy", dtype=self.dtype)
-        first *= weights[0]
-        for weight, direction in zip(weights[1:], directions[1:k], strict=True):
-            if weight:
-                axpy(direction.reshape(-1), first, a=weight)
+        weights = np.asarray(weights, dtype=self.dtype)
+        stack = directions[:k].reshape(k, -1)
+        first = stack[0]
+        for start in range(0, first.size, SMALL_LOGITS):
+            stop = start + SMALL_LOGITS
+            first[start:stop] = weights @ stack[:, start:stop]
         return directions[0]
 
     def _logit_blocks(self):

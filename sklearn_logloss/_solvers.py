@@ -38,7 +38,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import lapack
 
 from ._loss import SMALL_LOGITS
 
@@ -373,6 +372,22 @@ def barzilai_borwein(loss, coef, *, learning_rate, max_iter, tol, verbose=0, cal
     return rule.result(coef, it, history, converged, step, stopped)
 
 
+def _cholesky_or_failure(matrix):
+    """``(factor, None)``, or ``(None, j)`` with ``j`` the first direction at
+    which ``matrix`` stops being positive definite (numpy's LAPACK: scipy's
+    bundled BLAS is a second thread pool, which slows a fit that also uses
+    numpy's many times over when both spin on the same cores)."""
+    try:
+        return np.linalg.cholesky(matrix), None
+    except np.linalg.LinAlgError:
+        for size in range(2, len(matrix) + 1):
+            try:
+                np.linalg.cholesky(matrix[:size, :size])
+            except np.linalg.LinAlgError:
+                return None, size - 1
+    return None, len(matrix) - 1  # pragma: no cover (the full matrix failed)
+
+
 def _subspace_step(forms, slope):
     """Coefficients minimizing the quadratic model ``slope @ c + c @ forms @ c / 2``.
 
@@ -387,6 +402,15 @@ def _subspace_step(forms, slope):
     k = len(slope)
     if not (forms[0, 0] > 0 and slope[0] < 0):
         return None
+    if k == 2:  # the heavy ball: the same rule in closed form (the pivot is sqrt(det))
+        (f00, f01), (_, f11) = forms.tolist()
+        s0, s1 = slope.tolist()
+        det = f00 * f11 - f01 * f01
+        if f11 > 0 and det > 1e-10 * f00 * f11:
+            a, b = (f01 * s1 - f11 * s0) / det, (f01 * s0 - f00 * s1) / det
+            if s0 * a + s1 * b < 0:
+                return np.array([a, b])
+        return np.array([-s0 / f00, 0.0])
     keep = range(k)
     sub_forms, sub_slope = forms, slope
     while len(keep) > 1:
@@ -395,21 +419,20 @@ def _subspace_step(forms, slope):
             keep = np.asarray(keep)[diag > 0]
         else:
             scale = 1.0 / np.sqrt(diag)
-            factor, info = lapack.dpotrf(sub_forms * scale[:, None] * scale, lower=1)
-            pivots = factor.diagonal()
-            if info == 0 and pivots.min() > 1e-5:
-                c_sub, info = lapack.dpotrs(factor, sub_slope * -scale, lower=1)
-                c_sub *= scale
-                if info != 0 or sub_slope @ c_sub >= 0:
+            scaled = sub_forms * scale[:, None] * scale
+            factor, failed = _cholesky_or_failure(scaled)
+            if factor is not None and factor.diagonal().min() > 1e-5:
+                c_sub = np.linalg.solve(scaled, sub_slope * -scale) * scale
+                if not sub_slope @ c_sub < 0:
                     break
                 if len(keep) == k:
                     return c_sub
                 c = np.zeros(k)
                 c[keep] = c_sub
                 return c
-            # Not positive definite from direction info - 1 on, or a
-            # direction nearly in the span of those before it: drop it.
-            drop = info - 1 if info > 0 else int(np.argmax(pivots <= 1e-5))
+            # Not positive definite from a direction on, or a direction
+            # nearly in the span of those before it: drop it.
+            drop = failed if factor is None else int(np.argmax(factor.diagonal() <= 1e-5))
             keep = np.delete(keep, drop)
         sub_forms, sub_slope = forms[np.ix_(keep, keep)], slope[keep]
     c = np.zeros(k)

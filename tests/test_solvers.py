@@ -298,20 +298,56 @@ def test_momentum_with_eight_steps_saves_iterations(name, n_classes, monkeypatch
     assert eight.n_iter < one.n_iter
 
 
-def test_subspace_step_solves_the_quadratic_model():
+@pytest.mark.parametrize("k", [2, 3])  # 2: the closed form of the heavy ball
+def test_subspace_step_solves_the_quadratic_model(k):
     rng = np.random.default_rng(0)
-    basis = rng.standard_normal((3, 3))
-    forms = basis @ basis.T + 0.1 * np.eye(3)
-    slope = rng.standard_normal(3)
+    basis = rng.standard_normal((k, k))
+    forms = basis @ basis.T + 0.1 * np.eye(k)
+    slope = rng.standard_normal(k)
+    slope[0] = -abs(slope[0])  # a descent direction first, as the gradient's
     c = _subspace_step(forms, slope)
     np.testing.assert_allclose(forms @ c, -slope, rtol=1e-10)
     # Nearly parallel directions: only the first (the gradient) is used.
-    parallel = np.ones((3, 3)) + 1e-13 * np.eye(3)
-    c = _subspace_step(parallel, np.array([-1.0, -1.0, -1.0]))
-    np.testing.assert_allclose(c, [1.0, 0.0, 0.0], rtol=1e-12, atol=0)
-    # No curvature along the gradient, or no descent: no step.
-    assert _subspace_step(np.zeros((2, 2)), np.array([-1.0, 0.0])) is None
-    assert _subspace_step(-np.eye(2), np.array([-1.0, 0.0])) is None
+    parallel = np.ones((k, k)) + 1e-13 * np.eye(k)
+    c = _subspace_step(parallel, -np.ones(k))
+    np.testing.assert_allclose(c, np.eye(k)[0], rtol=1e-12, atol=0)
+    # No curvature or no descent along the gradient: no step.
+    assert _subspace_step(np.zeros((k, k)), -np.eye(k)[0]) is None
+    assert _subspace_step(np.eye(k), np.eye(k)[0]) is None
+
+
+def test_subspace_step_drops_only_the_dependent_direction():
+    # Directions 0 and 2 independent, 1 a copy of 0: 1 is left out and the
+    # model is solved on 0 and 2.
+    rng = np.random.default_rng(1)
+    d = rng.standard_normal((2, 5))
+    directions = np.stack([d[0], d[0], d[1]])
+    forms = directions @ directions.T
+    slope = np.array([-1.0, -1.0, 0.5])
+    c = _subspace_step(forms, slope)
+    assert c[1] == 0.0 and c[2] != 0.0
+    sub = forms[np.ix_([0, 2], [0, 2])]
+    np.testing.assert_allclose(sub @ c[[0, 2]], -slope[[0, 2]], rtol=1e-10)
+
+
+def test_the_hot_loop_uses_numpy_blas_only():
+    # scipy's wheels bundle their own OpenBLAS: calling it (scipy.linalg.blas
+    # or lapack) between numpy's BLAS calls makes two thread pools spin on
+    # the same cores, which slowed a digits fit 8x with default threads.
+    import ast
+    import inspect
+
+    from sklearn_logloss import _loss
+
+    for module in (_loss, _solvers):
+        tree = ast.parse(inspect.getsource(module))
+        imported = {
+            alias.name if isinstance(node, ast.Import) else f"{node.module}.{alias.name}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        }
+        assert not any(name.startswith("scipy.linalg") for name in imported), imported
 
 
 def large_binary(n_samples=40_000, n_features=29, dtype=np.float64):
