@@ -241,6 +241,15 @@ class _LinearLayout:
         weights = np.asarray(coef[: self.n_features], dtype=np.float64)
         return 0.5 * float(np.vdot(self.alpha * weights, weights))
 
+    def _finish(self, coef, loss, grad):
+        """Add the penalty to the data term's ``loss`` and float64 ``grad`` (host arrays)."""
+        if self.alpha:
+            weights = np.asarray(coef[: self.n_features], dtype=np.float64)
+            scaled = self.alpha * weights
+            grad[: self.n_features] += scaled
+            loss += 0.5 * float(np.vdot(scaled, weights))
+        return loss, grad.astype(self.dtype, copy=False)
+
     def _penalty_forms(self, coef_directions):
         """``alpha <d_i, d_j>`` over the weights of a stack of coefficient arrays."""
         k = len(coef_directions)
@@ -444,15 +453,6 @@ class LinearLogLoss(_LinearLayout):
             self._product(self._rows(start, stop), coef, logits)
             total += self._pointwise(start, stop, logits, grad, work=work, true_index=index)
         return total
-
-    def _finish(self, coef, loss, grad):
-        """Add the penalty to the data term's ``loss`` and float64 ``grad``."""
-        if self.alpha:
-            weights = np.asarray(coef[: self.n_features], dtype=np.float64)
-            scaled = self.alpha * weights
-            grad[: self.n_features] += scaled
-            loss += 0.5 * float(np.vdot(scaled, weights))
-        return loss, grad.astype(self.dtype, copy=False)
 
     def objective(self, coef):
         """Objective ``J`` at ``coef`` (one pass over ``X``, no gradient)."""
@@ -772,42 +772,57 @@ class ArrayAPILinearLogLoss(_LinearLayout):
 
         return to_numpy(array)
 
-    def _sums(self, coef, gradient):
-        """Weighted mean loss and (NumPy) data gradient at ``coef``."""
+    def _logits_of(self, coef):
+        """Logits ``X W + b`` on the device, shape (n_samples, n_outputs)."""
         xp = self.xp
         coef = xp.asarray(np.asarray(coef, dtype=self.dtype), device=self.device)
         logits = self.X @ coef[: self.n_features, :]
         if self.fit_intercept:
             logits = logits + coef[self.n_features :, :]
+        return logits
+
+    def _pointwise(self, logits, gradient, proba_out=None):
+        """Weighted mean loss and (on the device) the weighted residuals.
+
+        ``proba_out``, when given, receives the probabilities
+        :meth:`hessian_forms` needs (two classes: of the class not observed).
+        """
+        xp = self.xp
         if self.n_outputs == 1:
             sign = self._target
-            losses, sigmoid = _xp_softplus_and_sigmoid(sign * logits[:, 0], xp)
-            residual = (sign * sigmoid * self._weight)[:, None]
+            losses, proba = _xp_softplus_and_sigmoid(sign * logits[:, 0], xp)
+            proba = proba[:, None]
+            residual = sign[:, None] * proba
         else:
             shifted = logits - xp.max(logits, axis=1, keepdims=True)
             exp = xp.exp(shifted)
             normalizer = xp.sum(exp, axis=1)
             losses = xp.log(normalizer) - xp.sum(shifted * self._target, axis=1)
-            residual = (exp / normalizer[:, None] - self._target) * self._weight[:, None]
+            proba = exp / normalizer[:, None]
+            residual = proba - self._target
         loss = float(xp.sum(losses * self._weight))
         if not gradient:
             return loss, None
+        if proba_out is not None:
+            proba_out[...] = proba
+        return loss, residual * self._weight[:, None]
+
+    def _data_gradient(self, residual):
+        """``Xt^T R`` on the host, float64, in the coefficient layout."""
+        xp = self.xp
         grad = self.X.T @ residual
         if self.fit_intercept:
             grad = xp.concat([grad, xp.sum(residual, axis=0, keepdims=True)], axis=0)
-        return loss, self._to_host(grad).astype(np.float64)
+        return self._to_host(grad).astype(np.float64)
 
     def objective(self, coef):
         """Objective ``J`` at ``coef`` (one product with ``X``)."""
-        return self._sums(coef, gradient=False)[0] + self._penalty(coef)
+        return self._pointwise(self._logits_of(coef), gradient=False)[0] + self._penalty(coef)
 
     def objective_gradient(self, coef):
         """Objective ``J`` and its gradient (NumPy, dtype of the data) at ``coef``."""
-        coef = np.asarray(coef, dtype=self.dtype)
-        loss, grad = self._sums(coef, gradient=True)
-        if self.alpha:
-            grad[: self.n_features] += self.alpha * coef[: self.n_features]
-        return loss + self._penalty(coef), grad.astype(self.dtype, copy=False)
+        loss, residual = self._pointwise(self._logits_of(coef), gradient=True)
+        return self._finish(coef, loss, self._data_gradient(residual))
 
     # Logit space, as in LinearLogLoss (arrays on the device).
 
@@ -828,11 +843,7 @@ class ArrayAPILinearLogLoss(_LinearLayout):
         Written into ``out`` when given (which may be an entry of a stack
         from :meth:`empty_logits`), else a new array.
         """
-        xp = self.xp
-        coef = xp.asarray(np.asarray(coef, dtype=self.dtype), device=self.device)
-        logits = self.X @ coef[: self.n_features, :]
-        if self.fit_intercept:
-            logits = logits + coef[self.n_features :, :]
+        logits = self._logits_of(coef)
         if out is None:
             return logits
         out[...] = logits
@@ -854,28 +865,8 @@ class ArrayAPILinearLogLoss(_LinearLayout):
         ``proba_out`` receives the probabilities :meth:`hessian_forms` needs
         (two classes: of the class not observed).
         """
-        xp = self.xp
-        coef = np.asarray(coef, dtype=self.dtype)
-        if self.n_outputs == 1:
-            sign = self._target
-            losses, sigmoid = _xp_softplus_and_sigmoid(sign * logits[:, 0], xp)
-            proba_out[...] = sigmoid[:, None]
-            residual = (sign * sigmoid * self._weight)[:, None]
-        else:
-            shifted = logits - xp.max(logits, axis=1, keepdims=True)
-            exp = xp.exp(shifted)
-            normalizer = xp.sum(exp, axis=1)
-            losses = xp.log(normalizer) - xp.sum(shifted * self._target, axis=1)
-            proba_out[...] = exp / normalizer[:, None]
-            residual = (proba_out - self._target) * self._weight[:, None]
-        loss = float(xp.sum(losses * self._weight))
-        grad = self.X.T @ residual
-        if self.fit_intercept:
-            grad = xp.concat([grad, xp.sum(residual, axis=0, keepdims=True)], axis=0)
-        grad = self._to_host(grad).astype(np.float64)
-        if self.alpha:
-            grad[: self.n_features] += self.alpha * coef[: self.n_features]
-        return loss + self._penalty(coef), grad.astype(self.dtype, copy=False)
+        loss, residual = self._pointwise(logits, gradient=True, proba_out=proba_out)
+        return self._finish(coef, loss, self._data_gradient(residual))
 
     def hessian_forms(self, proba, logit_directions, coef_directions):
         """The matrix ``d_i^T H d_j``, as :meth:`LinearLogLoss.hessian_forms`."""
