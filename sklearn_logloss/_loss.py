@@ -120,10 +120,11 @@ def binary_loss_gradient(
     loss_sum += float(np.dot(log1p, sample_weight))
     if not gradient:
         return loss_sum, None
-    grad = np.divide(scratch, one_plus, out=out)
-    if proba_out is not None:
-        np.copyto(proba_out, grad)
-    grad *= sign
+    if proba_out is None:
+        grad = np.divide(scratch, one_plus, out=out)
+        grad *= sign
+    else:  # expit(v) into proba_out, and from there the gradient
+        grad = np.multiply(np.divide(scratch, one_plus, out=proba_out), sign, out=out)
     grad *= sample_weight
     return loss_sum, grad
 
