@@ -584,8 +584,9 @@ class LinearLogLoss(_LinearLayout):
         ``k`` coefficient arrays ``d_i`` and ``logit_directions`` the stack of
         their logits (``logits(d_i)``, from :meth:`empty_logits`). The data
         term is ``sum_n s_n u_n^T (diag(p_n) - p_n p_n^T) v_n / sum(s)`` (for
-        two classes ``p_n (1 - p_n) u_n v_n``): one matrix product per block
-        of rows for all ``k^2`` forms. The penalty adds ``alpha <d_i, d_j>``
+        two classes ``p_n (1 - p_n) u_n v_n``): on small problems one matrix
+        product for all ``k^2`` forms, on larger ones a dot product per pair
+        (see :data:`SMALL_LOGITS`). The penalty adds ``alpha <d_i, d_j>``
         over the weights.
         """
         k = len(coef_directions)
