@@ -95,6 +95,19 @@ class DaskLinearLogLoss(_LinearLayout):
         self.fit_intercept = bool(fit_intercept)
         self.weight_sum = float(sample_weight.sum(dtype=np.float64).compute())
 
+    #: Neither logits in memory nor subsamples (see ``_LinearLayout.supports``).
+    supports = frozenset()
+
+    @property
+    def n_samples(self):
+        """Number of rows of the data."""
+        return self._persisted[0].shape[0]
+
+    @property
+    def data_nbytes(self):
+        """Bytes of the data ``X`` (spread over the cluster)."""
+        return self._persisted[0].nbytes
+
     #: No coarse problems (:func:`~._solvers.coarse_start`): every iteration
     #: costs a round trip to the cluster, whatever the number of rows.
     subsample = None

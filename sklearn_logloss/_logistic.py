@@ -416,7 +416,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         if validation is not None:
             monitor = _EarlyStopping(validation, self.n_iter_no_change, self.tol, coef)
         solver_name = _AUTO_SOLVER(loss) if self.solver == "auto" else self.solver
-        if solver_name == "momentum" and not hasattr(loss, "hessian_forms"):
+        if solver_name == "momentum" and "logit_space" not in loss.supports:
             raise ValueError(
                 "solver='momentum' needs the logits of every sample in memory; it is "
                 "not available for Dask arrays. Use solver='auto', 'agd', 'bb' or 'gd'."

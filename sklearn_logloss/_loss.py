@@ -214,10 +214,29 @@ class _LinearLayout:
     ``n_features``, ``fit_intercept``, ``n_outputs``, ``alpha`` and ``dtype``.
     """
 
+    #: What the loss offers beyond the methods every loss has (see the loss
+    #: contract in ``docs/developers.rst``): ``"logit_space"`` (``logits``,
+    #: ``empty_logits``, ``combine_into_first``, ``objective_gradient_at``,
+    #: ``hessian_forms``) and ``"subsample"``.
+    supports = frozenset({"logit_space", "subsample"})
+
     @property
     def coef_shape(self):
         """Shape of the packed coefficient array."""
         return (self.n_features + self.fit_intercept, self.n_outputs)
+
+    @property
+    def n_samples(self):
+        """Number of rows of the data."""
+        return self.X.shape[0]
+
+    @property
+    def data_nbytes(self):
+        """Bytes of the data ``X`` (its stored values and indices when sparse)."""
+        X = self.X
+        if sp.issparse(X):
+            return sum(a.nbytes for a in (X.data, X.indices, X.indptr))
+        return X.shape[0] * X.shape[1] * self.dtype.itemsize
 
     def init_coef(self):
         """All-zero coefficients in the data's dtype."""

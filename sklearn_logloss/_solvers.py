@@ -37,7 +37,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._loss import SMALL_LOGITS
 
@@ -305,7 +304,7 @@ def _first_step(loss, learning_rate):
     """A first step no larger than ``1 / L``: ``learning_rate``, or one pass's bound."""
     if learning_rate != "auto":
         return learning_rate
-    if hasattr(loss, "trace_bound"):
+    if "logit_space" in loss.supports:  # in memory: the trace bound is one pass
         return 1.0 / loss.trace_bound()
     return 1.0 / loss.lipschitz_bound(n_iter=5)
 
@@ -453,7 +452,7 @@ def momentum_memory(loss):
     overhead, the extra directions cost a few matrix products of a few
     thousand numbers, and they save iterations: :data:`SMALL_MEMORY`.
     """
-    return SMALL_MEMORY if loss.X.shape[0] * loss.n_outputs <= SMALL_LOGITS else 1
+    return SMALL_MEMORY if loss.n_samples * loss.n_outputs <= SMALL_LOGITS else 1
 
 
 def momentum_gradient_sum(loss):
@@ -467,7 +466,7 @@ def momentum_gradient_sum(loss):
     small problems (breast_cancer) they saved 8% of the iterations for 16%
     more overhead per iteration: not there.
     """
-    return loss.n_outputs == 1 and loss.X.shape[0] > SMALL_LOGITS
+    return loss.n_outputs == 1 and loss.n_samples > SMALL_LOGITS
 
 
 #: Rows of the direction stack of ``"momentum"``: the gradient's direction
@@ -623,15 +622,11 @@ def auto_solver(loss):
     classes and few features; ``"agd"`` for a loss without logit-space
     methods (Dask arrays).
     """
-    if not hasattr(loss, "hessian_forms"):
+    if "logit_space" not in loss.supports:
         return "agd"
-    X = loss.X
-    if sp.issparse(X):
-        x_bytes = sum(a.nbytes for a in (X.data, X.indices, X.indptr))
-    else:
-        x_bytes = X.shape[0] * X.shape[1] * loss.dtype.itemsize
+    x_bytes = loss.data_nbytes
     n_arrays = momentum_memory(loss) + 4
-    logits_bytes = n_arrays * X.shape[0] * loss.n_outputs * loss.dtype.itemsize
+    logits_bytes = n_arrays * loss.n_samples * loss.n_outputs * loss.dtype.itemsize
     return "momentum" if logits_bytes <= max(x_bytes / 4, 16 * 2**20) else "bb"
 
 
@@ -654,9 +649,9 @@ def coarse_strides(loss):
     subsample's minimizer then exists) and in memory (the loss can
     :meth:`~._loss.LinearLogLoss.subsample`); none otherwise.
     """
-    if not (loss.alpha > 0 and getattr(loss, "subsample", None)):
+    if not (loss.alpha > 0 and "subsample" in loss.supports):
         return []
-    n_samples = loss.X.shape[0]
+    n_samples = loss.n_samples
     n_coef = (loss.n_features + loss.fit_intercept) * loss.n_outputs
     if n_samples * n_coef < COARSE_MIN_SIZE:
         return []
@@ -694,7 +689,7 @@ def coarse_start(loss, coef, *, max_iter, tol=1e-4, verbose=0):
         coef = result.coef
         if verbose:
             print(
-                f"Coarse problem on every {stride}th sample ({coarse.X.shape[0]} samples, "
+                f"Coarse problem on every {stride}th sample ({coarse.n_samples} samples, "
                 f"solver={name!r}): {result.n_iter} iterations, "
                 f"objective = {result.loss_history[-1]:.10g}"
             )

@@ -195,7 +195,7 @@ def test_auto_solver_rule():
     assert auto_solver(many) == "bb"
 
     class NoLogitSpace:  # e.g. the Dask loss: objective and gradient only
-        pass
+        supports = frozenset()
 
     assert auto_solver(NoLogitSpace()) == "agd"
 
