@@ -38,6 +38,7 @@ __all__ = [
     "SMALL_LOGITS",
     "LinearLogLoss",
     "binary_loss_gradient",
+    "make_loss",
     "multinomial_loss_gradient",
 ]
 
@@ -924,3 +925,25 @@ class ArrayAPILinearLogLoss(_LinearLayout):
         if self.fit_intercept:
             out = xp.concat([out, xp.reshape(xp.sum(xv), (1,))])
         return self._to_host(out).astype(np.float64)
+
+
+def make_loss(X, y, sample_weight, *, n_classes, alpha, fit_intercept):
+    """The loss object for validated data ``X`` of any supported kind.
+
+    The one place that chooses a loss class from the type of ``X``: a Dask
+    array gives the Dask loss, an array of another namespace under array API
+    dispatch the array API loss, anything else (NumPy, sparse) the NumPy one.
+    ``y`` holds class codes in ``[0, n_classes)`` and ``sample_weight``
+    non-negative weights with a positive sum, laid out like the rows of ``X``.
+    """
+    from ._compat import array_api_namespace
+    from ._dask import DaskLinearLogLoss, is_dask_array
+
+    model = {"n_classes": n_classes, "alpha": alpha, "fit_intercept": fit_intercept}
+    if is_dask_array(X):
+        return DaskLinearLogLoss(X, y, sample_weight, **model)
+    namespace = array_api_namespace(X)
+    if namespace is not None:
+        xp, device = namespace
+        return ArrayAPILinearLogLoss(X, y, sample_weight, xp=xp, device=device, **model)
+    return LinearLogLoss(X, y, sample_weight, **model)
