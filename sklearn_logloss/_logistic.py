@@ -110,7 +110,8 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
     :class:`sklearn.linear_model.LogisticRegression` with
     ``C = 1 / (alpha * sum(s))`` up to a constant factor, so both reach the
     same model. Every update moves along the analytic gradient
-    :math:`\nabla_W J = X^\top (P - Y) s / \sum_i s_i + \alpha W`.
+    :math:`\nabla_W J = X^\top S (P - Y) / \sum_i s_i + \alpha W`, with
+    :math:`S = \operatorname{diag}(s)`.
 
     Read more in the :ref:`User Guide <user_guide>`.
 
