@@ -2,10 +2,17 @@
 
 Build (warnings are errors, no network needed)::
 
+    npm install --prefix docs/_node mathjax-full@3.2.2
     python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+The math is typeset to SVG at build time (``_ext/svgmath.py``) and the links
+into scikit-learn, NumPy, SciPy and Python come from inventories written from
+the installed packages (``_ext/offline_inventories.py``): the build downloads
+nothing and the built site reads offline.
 """
 
 import re
+import sys
 import warnings
 from pathlib import Path
 
@@ -20,6 +27,9 @@ threadpool_limits(limits=1)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE / "_ext"))
+
+from offline_inventories import write_inventories  # noqa: E402
 
 project = "sklearn-logloss"
 author = "sklearn-logloss developers"
@@ -29,7 +39,8 @@ version = release = sklearn_logloss.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.mathjax",
+    "sphinx.ext.intersphinx",
+    "svgmath",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -37,9 +48,20 @@ extensions = [
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
 templates_path = ["_templates"]
 
+html_math_renderer = "svgmath"
+
+# Every cross-reference must resolve (with -W, a missing target fails the build).
+nitpicky = True
+intersphinx_mapping = write_inventories(HERE / "_inventories")
+intersphinx_timeout = 1
+
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
-numpydoc_show_class_members = False
+autodoc_default_options = {"members": True, "inherited-members": True}
+# A methods table on each class page, inherited methods included (``score``,
+# ``get_params``, ``set_params``, ``set_*_request``: their entries link to
+# scikit-learn's documentation of them).
+numpydoc_show_class_members = True
+numpydoc_show_inherited_class_members = True
 numpydoc_class_members_toctree = False
 
 html_theme = "pydata_sphinx_theme"
@@ -47,8 +69,16 @@ html_title = f"sklearn-logloss {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_prev_next": False,
+    # The benchmark tables need the full width.
+    "secondary_sidebar_items": {"**": ["page-toc", "sourcelink"], "benchmarks": []},
 }
-html_static_path = []
+# Pages without subpages get no (empty) section sidebar.
+_PAGES_WITHOUT_SUBPAGES = (
+    "index install quickstart user_guide benchmarks cli changelog developers".split()
+)
+html_sidebars = {page: [] for page in _PAGES_WITHOUT_SUBPAGES}
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
@@ -83,16 +113,25 @@ def _markdown_inline(text):
     )
 
 
-def _markdown_table(rows):
-    """A markdown pipe table as a reST ``list-table``."""
+def _markdown_table(rows, max_columns=9):
+    """A markdown pipe table as reST ``list-table`` s.
+
+    A table wider than ``max_columns`` is split into several that each repeat
+    its first column, so that none is wider than the page.
+    """
     cells = [[cell.strip() for cell in row.strip().strip("|").split("|")] for row in rows]
     cells = [row for row in cells if not all(set(cell) <= set("-: ") for cell in row)]
-    lines = [".. list-table::", "   :header-rows: 1", ""]
-    for row in cells:
-        for index, cell in enumerate(row):
-            marker = "* -" if index == 0 else "  -"
-            lines.append(f"   {marker} {_markdown_inline(cell)}".rstrip())
-    return [*lines, ""]
+    width = max(len(row) for row in cells)
+    step = max_columns - 1
+    lines = []
+    for start in range(1, max(width, 2), step):
+        lines += [".. list-table::", "   :header-rows: 1", ""]
+        for row in cells:
+            for index, cell in enumerate([row[0], *row[start : start + step]]):
+                marker = "* -" if index == 0 else "  -"
+                lines.append(f"   {marker} {_markdown_inline(cell)}".rstrip())
+        lines.append("")
+    return lines
 
 
 def _markdown_to_rest(markdown):
@@ -165,20 +204,37 @@ def _escape_attribute_names_in_shapes(app, what, name, obj, options, lines):
             lines[index] = _TRAILING_UNDERSCORE.sub(r"\1\\_", line)
 
 
-def _skip_foreign_members(app, what, name, obj, skip, options):
-    """Document only what sklearn_logloss defines, not what it inherits.
+# The papers behind the solvers, shown on the estimator's API page.
+_REFERENCES = {
+    "sklearn_logloss._logistic.GDLogisticRegression": [
+        ".. [1] Y. Nesterov, \"A method for solving the convex programming problem with",
+        "   convergence rate O(1/k^2)\", Soviet Mathematics Doklady 27, 1983 (``solver='agd'``);",
+        "   A. Beck and M. Teboulle, \"A fast iterative shrinkage-thresholding algorithm for",
+        "   linear inverse problems\", SIAM J. Imaging Sciences 2(1), 2009.",
+        ".. [2] J. Barzilai and J. M. Borwein, \"Two-point step size gradient methods\",",
+        "   IMA J. Numerical Analysis 8(1), 1988; L. Grippo, F. Lampariello and S. Lucidi,",
+        "   \"A nonmonotone line search technique for Newton's method\", SIAM J. Numerical",
+        "   Analysis 23(4), 1986; G. Frassoldati, L. Zanni and G. Zanghirati, \"New adaptive",
+        "   stepsize selections in gradient methods\", J. Industrial and Management",
+        "   Optimization 4(2), 2008 (``solver='bb'``).",
+        ".. [3] G. Narkiss and M. Zibulevsky, \"Sequential subspace optimization method for",
+        "   large-scale unconstrained problems\", Technion CCIT report 559, 2005",
+        "   (``solver='momentum'``, the default).",
+        ".. [4] R. H. Byrd, G. M. Chin, J. Nocedal and Y. Wu, \"Sample size selection in",
+        "   optimization methods for machine learning\", Mathematical Programming 134(1),",
+        "   2012 (the coarse problems of ``solver='auto'``).",
+    ],
+}
 
-    The members inherited from scikit-learn (``score``, ``get_params``,
-    ``set_*_request``, ...) are documented by scikit-learn; their docstrings
-    refer to its own pages, which this site does not have.
-    """
-    module = getattr(obj, "__module__", None) or ""
-    if what == "class" and not module.startswith("sklearn_logloss"):
-        return True
-    return None
+
+def _add_references(app, what, name, obj, options, lines):
+    """Append the References of ``_REFERENCES`` to a docstring that has none."""
+    key = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
+    if what == "class" and key in _REFERENCES and "References" not in lines:
+        lines += ["", "References", "----------", *_REFERENCES[key], ""]
 
 
 def setup(app):
     # Before numpydoc (priority 500) turns the sections into reST.
     app.connect("autodoc-process-docstring", _escape_attribute_names_in_shapes, priority=100)
-    app.connect("autodoc-skip-member", _skip_foreign_members)
+    app.connect("autodoc-process-docstring", _add_references, priority=100)
