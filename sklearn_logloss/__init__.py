@@ -15,7 +15,8 @@ LossCurveDisplay
 """
 
 from ._logistic import GDLogisticRegression
-from .metrics import log_loss, log_loss_from_logits, neg_log_loss_scorer
+from ._scorer import neg_log_loss_scorer
+from .metrics import log_loss, log_loss_from_logits
 from .plotting import LossCurveDisplay
 
 __version__ = "0.1.0"

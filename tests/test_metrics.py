@@ -274,18 +274,206 @@ def test_log_loss_rejects_bad_input_like_sklearn(y_true, y_proba, kwargs, messag
 @pytest.mark.parametrize(
     "sample_weight, message",
     [
-        ([1.0, -1.0, 1.0], "Negative values"),
-        ([0.0, 0.0, 0.0], "non-zero"),
+        ([0.0, 0.0, 0.0], "at least one non-zero number"),
         (np.ones((3, 2)), "1D"),
         ([1.0, np.nan, 1.0], "NaN"),
+        ([1.0, np.inf, 1.0], "infinity"),
     ],
 )
 def test_bad_sample_weight(func, sample_weight, message):
-    # Negative weights are refused (scikit-learn's log_loss accepts them and
-    # can return a negative "loss"); all-zero weights give a ValueError, not
-    # a ZeroDivisionError.
+    # All-zero weights give a ValueError (as in scikit-learn 1.9), not a
+    # ZeroDivisionError.
     with pytest.raises(ValueError, match=message):
         func([0, 1, 1], [0.2, 0.7, 0.9], sample_weight=sample_weight)
+
+
+# --------------------------------------------------------------------------
+# Negative sample weights: accepted, as by scikit-learn
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_negative_weights_are_accepted_like_sklearn(normalize):
+    y, proba = [0, 1, 1, 0], [0.2, 0.6, 0.7, 0.4]
+    weights = [1.0, -1.0, 2.0, 0.5]
+    per_sample = -np.log([0.8, 0.6, 0.7, 0.6])
+    total = np.dot(weights, per_sample)
+    expected = total / np.sum(weights) if normalize else total
+    value = log_loss(y, proba, sample_weight=weights, normalize=normalize)
+    assert value == pytest.approx(expected, rel=1e-14)
+    assert value == pytest.approx(
+        sklearn_reference(y, proba, sample_weight=weights, normalize=normalize), rel=1e-14
+    )
+    # The same weights on logits: the logit of p is log(p / (1 - p)).
+    logits = np.log(np.array(proba) / (1 - np.array(proba)))
+    assert log_loss_from_logits(
+        y, logits, sample_weight=weights, normalize=normalize
+    ) == pytest.approx(expected, rel=1e-13)
+
+
+@SETTINGS
+@given(classification_case(), st.data())
+def test_signed_weights_match_sklearn(case, data):
+    y_true, y_proba, kwargs = case
+    n_samples = len(y_true)
+    weights = data.draw(hnp.arrays(np.float64, n_samples, elements=st.floats(-10, 10)))
+    if abs(weights.sum()) < 1e-3 * np.abs(weights).sum() + 1e-300:
+        return  # a mean over weights summing to (nearly) zero: see the next test
+    kwargs["sample_weight"] = weights
+    assert_same_as_sklearn(y_true, y_proba, **kwargs)
+
+
+@pytest.mark.parametrize("func", [log_loss, log_loss_from_logits])
+def test_weights_summing_to_zero_raise_like_sklearn(func):
+    weights = [1.0, -1.0, 0.0]
+    with pytest.raises(ZeroDivisionError, match="Weights sum to zero"):
+        func([0, 1, 1], [0.2, 0.6, 0.7], sample_weight=weights)
+    # Without normalizing there is nothing to divide by: -log .8 + log .6.
+    value = func([0, 1, 1], [0.2, 0.6, 0.7], sample_weight=weights, normalize=False)
+    if func is log_loss:
+        assert value == pytest.approx(np.log(0.6) - np.log(0.8), rel=1e-14)
+    if SKLEARN_VERSION >= REFERENCE:
+        with pytest.raises(ZeroDivisionError):
+            sklearn_reference([0, 1, 1], [0.2, 0.6, 0.7], sample_weight=weights)
+
+
+@pytest.mark.parametrize("func", [log_loss, log_loss_from_logits])
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e200, 1e307])
+def test_weights_are_relative_at_any_scale(func, scale):
+    # Only the ratios of the weights enter the mean: huge weights do not
+    # overflow the sums, tiny ones do not underflow them.
+    y, scores = [0, 1, 1, 0, 1], [0.2, 0.6, 0.7, 0.4, 0.1]
+    weights = np.array([1.0, 3.0, 0.5, 2.0, 1.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        value = func(y, scores, sample_weight=scale * weights)
+        unit = func(y, scores, sample_weight=weights)
+        total = func(y, scores, sample_weight=scale * weights, normalize=False)
+    assert value == pytest.approx(unit, rel=1e-14)
+    assert total == pytest.approx(scale * weights.sum() * unit, rel=1e-14)
+
+
+def test_weighted_sum_beyond_float64_is_an_error():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="exceeds the float64 range"):
+            log_loss([0, 1], [0.9, 0.1], sample_weight=[1e308, 1e308], normalize=False)
+        # Its mean is representable: -log(0.1).
+        assert log_loss([0, 1], [0.9, 0.1], sample_weight=[1e308, 1e308]) == pytest.approx(
+            -np.log(0.1), rel=1e-14
+        )
+
+
+# --------------------------------------------------------------------------
+# scikit-learn 1.9's signature and messages
+# --------------------------------------------------------------------------
+
+
+def test_y_pred_keyword_accepted_with_a_future_warning():
+    y, proba = [0, 1, 1], [0.2, 0.6, 0.7]
+    expected = log_loss(y, proba)
+    with pytest.warns(FutureWarning, match="`y_pred` was renamed to `y_proba` in version 1.9"):
+        assert log_loss(y_true=y, y_pred=proba) == expected
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert log_loss(y_true=y, y_proba=proba) == expected
+    with pytest.raises(ValueError, match="Cannot use both `y_pred` and `y_proba`"):
+        log_loss(y, y_pred=proba, y_proba=proba)
+    with pytest.raises(TypeError, match="y_proba"):
+        log_loss(y)
+
+
+def exception_message(func, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            func(*args, **kwargs)
+        except ValueError as exc:
+            return str(exc)
+    raise AssertionError(f"{func} raised no ValueError")
+
+
+# scikit-learn raises numpy's broadcasting error for duplicate labels; ours
+# names the duplicates.
+MESSAGE_CASES = [case for case in BAD_LOG_LOSS_INPUTS if case[0] != "duplicate-labels"] + [
+    ("y-outside-str-labels", ["a", "b", "c"], [[0.5, 0.3, 0.2]] * 3, {"labels": ["a", "c", "d"]}),
+    ("mixed-label-list", [1, "a"], [0.3, 0.6], {}),
+    ("mixed-labels-argument", [1, 2], [0.3, 0.6], {"labels": [1, "a"]}),
+    ("y-mixed-outside-labels", [1, "a"], [0.3, 0.6], {"labels": [1, 2]}),
+]
+
+
+@pytest.mark.skipif(SKLEARN_VERSION < REFERENCE, reason="the messages are scikit-learn 1.9's")
+@pytest.mark.parametrize(
+    "y_true, y_proba, kwargs",
+    [case[1:4] for case in MESSAGE_CASES],
+    ids=[case[0] for case in MESSAGE_CASES],
+)
+def test_error_messages_equal_sklearns(y_true, y_proba, kwargs):
+    ours = exception_message(log_loss, y_true, y_proba, **kwargs)
+    assert ours == exception_message(sklearn_reference, y_true, y_proba, **kwargs)
+
+
+@pytest.mark.skipif(SKLEARN_VERSION < REFERENCE, reason="the messages are scikit-learn 1.9's")
+@pytest.mark.parametrize(
+    "y_true, y_proba, kwargs",
+    [
+        ([0, 1], [[0.3, 0.6], [0.5, 0.5]], {}),
+        (["x", "y"], [[0.2, 0.8], [0.6, 0.4]], {"labels": ["y", "x"]}),
+        ([0, 1], [0.3, 0.6], {"y_pred": [0.3, 0.6]}),
+    ],
+    ids=["sum-to-one", "label-order", "y_pred"],
+)
+def test_warning_messages_equal_sklearns(y_true, y_proba, kwargs):
+    if "y_pred" in kwargs:
+        y_proba = None
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        log_loss(y_true, y_proba, **kwargs)
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        sk_log_loss(y_true, y_proba, **kwargs)
+    ours = [(w.category, str(w.message)) for w in ours]
+    theirs = [(w.category, str(w.message)) for w in theirs]
+    assert len(ours) == len(theirs) == 1
+    assert ours[0][0] is theirs[0][0]
+    # Ours adds, for y_pred, that the versions are scikit-learn's.
+    assert ours[0][1].startswith(theirs[0][1])
+
+
+MIXED_LABEL_CASES = {
+    "list": ([1, "a", 2], None),
+    "object-array": (np.array([1, "a", 2], dtype=object), None),
+    "object-labels": ([1, 2, 1], np.array([1, "a", 2], dtype=object)),
+    "object-series": (pd.Series([1, "a", 2], dtype=object), None),
+}
+
+
+@pytest.mark.parametrize("func", [log_loss, log_loss_from_logits])
+@pytest.mark.parametrize(
+    "y_true, labels", list(MIXED_LABEL_CASES.values()), ids=list(MIXED_LABEL_CASES)
+)
+def test_mixed_int_and_str_labels_raise_a_value_error(func, y_true, labels):
+    # scikit-learn raises this ValueError for lists; for object arrays it
+    # fails with a TypeError from sorting.
+    scores = np.full((3, 3), 1 / 3)
+    with pytest.raises(ValueError, match=r"Mix of label input types \(string and number\)"):
+        func(y_true, scores, labels=labels)
+
+
+def test_undeclared_object_labels_are_named():
+    y_true = np.array([1, "a", 2], dtype=object)
+    with pytest.raises(ValueError, match=r"y_true contains values \{'a'\} not belonging"):
+        log_loss(y_true, np.full((3, 3), 1 / 3), labels=[1, 2, 3])
+
+
+def test_hard_labels_as_probabilities_are_scored_like_sklearn():
+    # scikit-learn 1.9 does not warn when 0/1 labels are passed as
+    # probabilities: a certain mistake is clipped to -log(eps), about 36.04.
+    value, caught = run_with_warnings(log_loss, [0, 1, 1], [0, 1, 0])
+    assert caught == []
+    assert value == pytest.approx(-np.log(FLOAT64_EPS) / 3, rel=1e-6)
+    assert_same_as_sklearn([0, 1, 1], [0, 1, 0])
 
 
 # --------------------------------------------------------------------------
