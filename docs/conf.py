@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE / "_ext"))
 
+import gallery_order  # noqa: E402
 from offline_inventories import write_inventories  # noqa: E402
 
 project = "sklearn-logloss"
@@ -49,6 +50,8 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
 templates_path = ["_templates"]
 
 html_math_renderer = "svgmath"
+# "fit()" rather than "GDLogisticRegression.fit()" in the page's table of contents.
+toc_object_entries_show_parents = "hide"
 
 # Every cross-reference must resolve (with -W, a missing target fails the build).
 nitpicky = True
@@ -86,7 +89,10 @@ sphinx_gallery_conf = {
     "filename_pattern": "/plot_",
     "backreferences_dir": "gen_modules/backreferences",
     "doc_module": ("sklearn_logloss",),
-    "download_all_examples": False,
+    "download_all_examples": True,
+    # The learning path: sections in this order, examples in each as listed.
+    "subsection_order": [f"../examples/{name}" for name in gallery_order.SECTIONS],
+    "within_subsection_order": "gallery_order.LearningPathOrder",
     "remove_config_comments": True,
     "plot_gallery": "True",
     "matplotlib_animations": False,

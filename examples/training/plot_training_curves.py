@@ -7,7 +7,7 @@ Gradient descent on the log loss is a loop you can watch: every iteration
 lowers the training objective, recorded in ``loss_history_``. This example
 draws it with :class:`~sklearn_logloss.LossCurveDisplay`, together with the
 loss and accuracy on held-out data, first for the textbook fixed-step
-descent of the seed notebook and then for ``early_stopping=True``, where the
+descent and then for ``early_stopping=True``, where the
 estimator itself measures the validation loss after every iteration
 (``validation_loss_history_``) and keeps the best coefficients.
 """
@@ -15,8 +15,8 @@ estimator itself measures the validation loss after every iteration
 # %%
 # The textbook loop, with the estimator
 # -------------------------------------
-# Two overlapping blobs, a stratified 70/30 split and standardized features,
-# as in the seed notebook. ``solver="gd"`` with ``learning_rate=0.2`` is its
+# Two overlapping blobs, a stratified 70/30 split and standardized features.
+# ``solver="gd"`` with ``learning_rate=0.2`` is the textbook
 # update :math:`w \leftarrow w - 0.2 \nabla J(w)`; ``alpha=0`` leaves the
 # log loss unpenalized.
 import warnings
@@ -47,9 +47,9 @@ print(
 )
 
 # %%
-# ``loss_history_[k]`` is the training log loss after ``k`` steps. The seed
-# notebook, which ran the same loop by hand, printed 0.45572277119982485
-# after 249 steps: the estimator reproduces it.
+# ``loss_history_[k]`` is the training log loss after ``k`` steps: the same
+# loop written by hand in NumPy (``w -= 0.2 * X.T @ (p - y) / n``) prints
+# 0.45572277119982485 after 249 steps, and the estimator reproduces it.
 print(f"after 249 steps: {float(model.loss_history_[249])!r}")
 
 # %%
@@ -140,11 +140,15 @@ print(
 # :meth:`LossCurveDisplay.from_estimator <sklearn_logloss.LossCurveDisplay.from_estimator>`
 # finds both curves on the fitted estimator. Left: the values; the training
 # objective keeps falling while the validation loss turns up. Right: with
-# ``gap=True`` the same curves as their distance to their own best value,
-# on a log scale.
+# ``gap=True`` the same curves as their distance to their own best value.
+# That distance is exactly 0 at the best iteration, which a log axis cannot
+# draw; the right panel therefore uses a symmetric-log axis (linear below
+# 1e-3), on which the validation curve touches 0 at the dotted line.
 fig, (ax_values, ax_gap) = plt.subplots(1, 2, figsize=(11, 4))
 LossCurveDisplay.from_estimator(early, ax=ax_values, name="early stopping")
 LossCurveDisplay.from_estimator(early, ax=ax_gap, name="early stopping", gap=True)
+ax_gap.set_yscale("symlog", linthresh=1e-3)
+ax_gap.set_ylim(bottom=0)
 for ax in (ax_values, ax_gap):
     ax.axvline(early.best_iteration_, color="gray", ls=":")
 ax_values.annotate(

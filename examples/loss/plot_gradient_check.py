@@ -26,7 +26,7 @@ the fitted coefficients.
 # ``log_loss_from_logits(y, z, normalize=False)`` is the loss of the sample
 # itself; its central difference
 # :math:`(\ell(z + h) - \ell(z - h)) / 2h` should equal :math:`p - y` up to
-# :math:`O(h^2)` truncation and rounding. The seed notebook's check at
+# :math:`O(h^2)` truncation and rounding. At
 # :math:`z = 0.7`, :math:`y = 1` gives -0.3318 both ways.
 import matplotlib.pyplot as plt
 import numpy as np

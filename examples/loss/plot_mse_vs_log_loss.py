@@ -137,16 +137,35 @@ fig.tight_layout()
 # ---------------------------
 # Along the slope, with the intercept at its optimal value, the log loss is
 # a bowl; the squared error flattens out in both directions and bends the
-# wrong way (negative second derivative) away from the optimum.
+# wrong way (negative second derivative) away from the optimum. The two costs
+# have very different ranges, so each gets its own panel; the shading marks
+# where the curve is concave (its second difference is negative).
 b_star = model.intercept_[0]
 slopes = np.linspace(-10, 12, 400)
 z_line = slopes[:, None] * x + b_star
-fig, ax = plt.subplots(figsize=(6, 4))
-ax.plot(slopes, np.mean((expit(z_line) - y) ** 2, axis=1), label="MSE∘sigmoid")
-ax.plot(slopes, [log_loss_from_logits(y, z) for z in z_line], label="log loss")
-ax.axvline(model.coef_[0, 0], color="gray", ls=":", label="log-loss optimum")
-ax.set_xlabel(f"slope m (intercept b = {b_star:.2f})")
-ax.set_ylabel("cost")
-ax.legend()
+costs = {
+    "MSE∘sigmoid": np.mean((expit(z_line) - y) ** 2, axis=1),
+    "log loss": np.array([log_loss_from_logits(y, z) for z in z_line]),
+}
+fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+for ax, (name, cost), color in zip(axes, costs.items(), ["tab:blue", "tab:orange"], strict=True):
+    concave = np.gradient(np.gradient(cost, slopes), slopes) < 0
+    ax.plot(slopes, cost, color=color, label=name)
+    ax.fill_between(
+        slopes,
+        0,
+        1,
+        where=concave,
+        transform=ax.get_xaxis_transform(),
+        color="gray",
+        alpha=0.2,
+        label="concave (non-convex)",
+    )
+    ax.axvline(model.coef_[0, 0], color="gray", ls=":", label="log-loss optimum")
+    ax.set_xlabel(f"slope m (intercept b = {b_star:.2f})")
+    ax.set_title(name)
+    ax.legend(loc="upper center")
+    print(f"{name:12s} concave on {concave.mean():.0%} of the slice")
+axes[0].set_ylabel("cost")
 fig.tight_layout()
 plt.show()

@@ -4,15 +4,16 @@ Confident mistakes dominate the mean log loss
 =================================================
 
 The mean log loss is an average of per-sample losses that are unbounded
-above: one prediction that is confidently wrong can outweigh all the
-others. This example reproduces the six-sample comparison of the seed
-notebook, then compares real models with the *base-rate baseline* — the
-constant prediction of the class frequency, the loss to beat.
+above: a few predictions that are confidently wrong can outweigh all the
+others. This example compares six predictions with the same six after two
+of them turn into confident mistakes, then compares real models with the
+*base-rate baseline* — the constant prediction of the class frequency, the
+loss to beat.
 """
 
 # %%
-# Six predictions, one of them a confident mistake
-# ------------------------------------------------
+# Six predictions, then two of them confident mistakes
+# ----------------------------------------------------
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_breast_cancer
@@ -56,7 +57,7 @@ ax.bar(
 )
 ax.set_xticks(index, [f"y={y}\np={p}" for y, p in zip(y_true, p_mistake, strict=True)])
 ax.set_ylabel("per-sample log loss")
-ax.set_title("A single confident mistake can dominate the mean")
+ax.set_title("Two confident mistakes carry most of the mean log loss")
 ax.legend()
 fig.tight_layout()
 
@@ -104,6 +105,7 @@ ax.barh(names, [results[n][0] for n in names], color=["gray", "tab:blue", "tab:o
 ax.axvline(results[names[0]][0], color="black", linestyle="--", label="base-rate baseline")
 ax.set_xscale("log")
 ax.set_xlabel("5-fold CV log loss (log scale)")
+ax.set_title("breast_cancer: log loss against the base-rate baseline")
 ax.legend()
 fig.tight_layout()
 plt.show()

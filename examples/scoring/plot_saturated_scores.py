@@ -97,18 +97,27 @@ for alpha in alphas:
 # scorer under-reports the loss, by a factor of two at ``alpha = 1e-8``. It
 # still ranks these models in the same order here, but it makes the
 # over-fitted ones look much closer to the good ones than they are.
-fig, ax = plt.subplots(figsize=(7, 4))
+# The lower panel shows why: the logit of the most confident test mistake,
+# against the clipping threshold :math:`-\log \epsilon \approx 36.04` beyond
+# which the stock scorer stops counting.
+fig, (ax, ax_logit) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
 ax.plot(alphas, ours, "o-", label="neg_log_loss_scorer (exact)")
 ax.plot(alphas, stock, "s--", label='"neg_log_loss" (clipped probabilities)')
 ax.set_xscale("log")
 ax.invert_xaxis()
-ax.set_xlabel("alpha (weaker penalty to the right)")
 ax.set_ylabel("5-fold CV log loss")
-ax_logit = ax.twinx()
-ax_logit.plot(alphas, worst_logit, color="gray", ls=":", marker=".")
-ax_logit.axhline(-np.log(np.finfo(float).eps), color="gray", lw=0.5)
-ax_logit.set_ylabel("|logit| of the most confident mistake", color="gray")
+ax.set_title("breast_cancer: CV log loss as the penalty weakens")
 ax.legend(loc="upper left")
+ax_logit.plot(alphas, worst_logit, "o-", color="tab:gray", label="most confident test mistake")
+ax_logit.axhline(
+    -np.log(np.finfo(float).eps),
+    color="tab:red",
+    ls="--",
+    label=r"clipping threshold $-\log \epsilon \approx 36.04$",
+)
+ax_logit.set_xlabel("alpha (weaker penalty to the right)")
+ax_logit.set_ylabel("|logit| of the mistake")
+ax_logit.legend(loc="upper left")
 fig.tight_layout()
 
 # %%
