@@ -6,6 +6,8 @@ probabilities where those are representable, and against closed forms
 (``np.logaddexp``, ``scipy.special.logsumexp``) where they are not.
 """
 
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -338,19 +340,22 @@ def test_weights_summing_to_zero_raise_like_sklearn(func):
 
 
 @pytest.mark.parametrize("func", [log_loss, log_loss_from_logits])
-@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e200, 1e307])
+@pytest.mark.parametrize("scale", [2.0**-1060, 1e-300, 1e200, 5e307])
 def test_weights_are_relative_at_any_scale(func, scale):
     # Only the ratios of the weights enter the mean: huge weights do not
-    # overflow the sums, tiny ones do not underflow them.
+    # overflow the sums (5e307: their sum is 4e308), tiny ones do not lose
+    # digits in subnormal products (2**-1060: the weights are still exact).
     y, scores = [0, 1, 1, 0, 1], [0.2, 0.6, 0.7, 0.4, 0.1]
     weights = np.array([1.0, 3.0, 0.5, 2.0, 1.5])
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         value = func(y, scores, sample_weight=scale * weights)
         unit = func(y, scores, sample_weight=weights)
-        total = func(y, scores, sample_weight=scale * weights, normalize=False)
+        unit_total = func(y, scores, sample_weight=weights, normalize=False)
+        if 1e-290 < scale < 1e300:
+            total = func(y, scores, sample_weight=scale * weights, normalize=False)
+            assert total == pytest.approx(scale * unit_total, rel=1e-14)
     assert value == pytest.approx(unit, rel=1e-14)
-    assert total == pytest.approx(scale * weights.sum() * unit, rel=1e-14)
 
 
 def test_weighted_sum_beyond_float64_is_an_error():
@@ -588,6 +593,107 @@ def test_from_logits_exact_where_probabilities_underflow():
     )
 
 
+@st.composite
+def exactness_case(draw):
+    """Rows of logits (1-D: binary log-odds), the true columns, positive weights.
+
+    Half the rows are confidently correct: the true class leads by a margin
+    up to 1000, so their loss is as small as 1e-300 or underflows.
+    """
+    n_columns = draw(st.sampled_from([0, 2, 3, 6]))
+    n_samples = draw(st.integers(1, 6))
+    bound = draw(st.sampled_from([1.0, 40.0, 1e3, 1e150, 1e307]))
+    shape = (n_samples,) if n_columns == 0 else (n_samples, n_columns)
+    logits = draw(hnp.arrays(np.float64, shape, elements=st.floats(-bound, bound)))
+    n_classes = 2 if n_columns == 0 else n_columns
+    codes = draw(hnp.arrays(np.intp, n_samples, elements=st.integers(0, n_classes - 1)))
+    margins = draw(hnp.arrays(np.float64, n_samples, elements=st.floats(0, 1e3)))
+    confident = draw(hnp.arrays(np.bool_, n_samples))
+    for i in np.flatnonzero(confident):
+        if n_columns == 0:
+            logits[i] = margins[i] if codes[i] == 1 else -margins[i]
+        else:
+            logits[i, codes[i]] = logits[i].max() + margins[i]
+    weights = draw(hnp.arrays(np.float64, n_samples, elements=st.floats(1e-3, 10)))
+    return logits, codes, weights
+
+
+def high_precision_losses(mpmath, logits, codes):
+    """Per-row ``log(sum_j exp(z_j - z_y))`` in 40-digit arithmetic.
+
+    Written as ``log1p`` of the other classes' terms, so a loss of 1e-300
+    needs no 300 digits; mpmath's exponent range is unbounded.
+    """
+    rows = logits[:, np.newaxis] * [-1, 1] / 2 if logits.ndim == 1 else logits
+    losses = []
+    with mpmath.workdps(40):
+        for row, code in zip(rows.tolist(), codes.tolist(), strict=True):
+            true = mpmath.mpf(row[code])
+            rest = mpmath.fsum(
+                mpmath.exp(mpmath.mpf(z) - true) for j, z in enumerate(row) if j != code
+            )
+            losses.append(mpmath.log1p(rest))
+    return losses
+
+
+@settings(max_examples=150, deadline=None)
+@given(exactness_case())
+def test_from_logits_relative_accuracy_against_mpmath(case):
+    # A binary logit z is the pair of class logits (-z/2, z/2). Relative error
+    # 1e-12: the exponentials of shifts up to ~745 carry ~745 ulps of the
+    # shift; atol only for results in the subnormal range.
+    mpmath = pytest.importorskip("mpmath")
+    logits, codes, weights = case
+    n_classes = 2 if logits.ndim == 1 else logits.shape[1]
+    reference = high_precision_losses(mpmath, logits, codes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        per_row = [
+            log_loss_from_logits([code], logits[i : i + 1], labels=list(range(n_classes)))
+            for i, code in enumerate(codes)
+        ]
+        mean = log_loss_from_logits(
+            codes, logits, sample_weight=weights, labels=list(range(n_classes))
+        )
+        total = log_loss_from_logits(codes, logits, normalize=False, labels=list(range(n_classes)))
+    np.testing.assert_allclose(per_row, [float(r) for r in reference], rtol=1e-12, atol=1e-300)
+    with mpmath.workdps(40):
+        expected_mean = mpmath.fsum(
+            mpmath.mpf(w) * r for w, r in zip(weights.tolist(), reference, strict=True)
+        )
+        expected_mean /= mpmath.fsum(weights.tolist())
+        expected_total = mpmath.fsum(reference)
+    np.testing.assert_allclose(mean, float(expected_mean), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(total, float(expected_total), rtol=1e-12, atol=1e-300)
+
+
+def test_from_logits_confident_multiclass_rows_keep_their_digits():
+    # logsumexp(z) - z_y cancels to 0 here; the true losses are
+    # log1p(2 e^-37) and log1p(2 e^-40).
+    for row, expected in [
+        ([18.0, -19.0, -19.0], 1.706609525148813e-16),
+        ([40.0, 0, 0], 8.4967085105831779e-18),
+    ]:
+        value = log_loss_from_logits([0], [row], labels=[0, 1, 2])
+        # abs=0: pytest.approx would otherwise accept anything within 1e-12, 0.0 included.
+        assert value == pytest.approx(expected, rel=1e-14, abs=0)
+        assert value == pytest.approx(np.log1p(2 * np.exp(row[1] - row[0])), rel=1e-14, abs=0)
+
+
+def test_from_logits_at_the_float64_limit():
+    row = [[1e308, -1e308, 0.0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        # e^-1e308 rounds to 0; class 2 costs exactly 1e308.
+        assert log_loss_from_logits([0], row, labels=[0, 1, 2]) == 0.0
+        assert log_loss_from_logits([2], row, labels=[0, 1, 2]) == 1e308
+        # Class 1 would cost 2e308, beyond float64.
+        with pytest.raises(ValueError, match="exceeds the float64 range"):
+            log_loss_from_logits([1], row, labels=[0, 1, 2])
+        # Binary: at most |z| = 1.8e308, always representable.
+        assert log_loss_from_logits([1, 0], [-1.7e308, 1.7e308]) == 1.7e308
+
+
 @pytest.mark.parametrize("shape", ["1d", "column", "two_columns", "three_columns"])
 def test_from_logits_no_warning_at_extreme_logits(shape):
     big = 1e6
@@ -669,3 +775,45 @@ BAD_LOGITS_INPUTS = [
 def test_from_logits_rejects_bad_input(y_true, logits, kwargs, message):
     with pytest.raises(ValueError, match=message):
         log_loss_from_logits(y_true, logits, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# The module: no estimator imported; the scorer still found under its old name
+# --------------------------------------------------------------------------
+
+ISOLATED_IMPORT = """
+import pathlib, sys, types
+package = types.ModuleType("sklearn_logloss")
+package.__path__ = [sys.argv[1]]
+sys.modules["sklearn_logloss"] = package  # its __init__ (which imports everything) not run
+import sklearn_logloss.metrics as metrics
+assert metrics.log_loss([0, 1], [0.2, 0.7]) > 0
+layers = ("sklearn_logloss._logistic", "sklearn_logloss._scorer", "sklearn.linear_model",
+          "sklearn.pipeline", "sklearn.model_selection")
+print(sorted(name for name in sys.modules if name.startswith(layers)))
+scorer = metrics.neg_log_loss_scorer
+assert "sklearn_logloss._scorer" in sys.modules
+assert scorer is sys.modules["sklearn_logloss._scorer"].neg_log_loss_scorer
+print(repr(scorer), "neg_log_loss_scorer" in dir(metrics))
+"""
+
+
+def test_metrics_module_imports_no_estimator():
+    import sklearn_logloss
+
+    package_dir = sklearn_logloss.__path__[0]
+    result = subprocess.run(
+        [sys.executable, "-c", ISOLATED_IMPORT, package_dir],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[]", "neg_log_loss_scorer True"]
+
+
+def test_metrics_module_unknown_attribute():
+    import sklearn_logloss.metrics as metrics
+
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        metrics.no_such_name  # noqa: B018

@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import load_breast_cancer, load_wine, make_blobs
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import accuracy_score, get_scorer
 from sklearn.metrics import log_loss as sk_log_loss
@@ -485,3 +486,62 @@ def test_class_unseen_in_training_raises_naming_it():
             LogisticRegression(), X, y, cv=KFold(3), scoring=neg_log_loss_scorer
         )
     assert np.isnan(scores[-1]) and np.all(np.isfinite(scores[:-1]))
+
+
+# --------------------------------------------------------------------------
+# Unfitted estimators; where the scorer lives
+# --------------------------------------------------------------------------
+
+UNFITTED = {
+    "gd": lambda: GDLogisticRegression(),
+    "logistic": LogisticRegression,
+    "sgd": lambda: SGDClassifier(loss="log_loss"),
+    "gd-pipeline": gd_pipeline,
+    "gd-search": lambda: GridSearchCV(GDLogisticRegression(), {"alpha": [1e-2, 1.0]}),
+    "gaussian-nb": GaussianNB,
+    "random-forest": RandomForestClassifier,
+}
+
+
+@pytest.mark.parametrize("make", list(UNFITTED.values()), ids=list(UNFITTED))
+def test_unfitted_estimator_raises_not_fitted_error(make, breast_cancer_data):
+    # sklearn's response helper alone would fail on the missing classes_ with
+    # an AttributeError.
+    X, y = breast_cancer_data
+    estimator = make()
+    with pytest.raises(NotFittedError):
+        neg_log_loss_scorer(estimator, X, y)
+    with pytest.raises(NotFittedError):
+        neg_log_loss_scorer(estimator, X, y, sample_weight=np.ones(len(y)))
+
+
+def test_scorer_importable_from_its_old_and_new_homes():
+    import sklearn_logloss
+    import sklearn_logloss._scorer
+    import sklearn_logloss.metrics
+    from sklearn_logloss.metrics import neg_log_loss_scorer as from_metrics
+
+    assert from_metrics is neg_log_loss_scorer
+    assert sklearn_logloss.metrics.neg_log_loss_scorer is neg_log_loss_scorer
+    assert sklearn_logloss._scorer.neg_log_loss_scorer is neg_log_loss_scorer
+    assert sklearn_logloss.neg_log_loss_scorer is neg_log_loss_scorer
+    assert "neg_log_loss_scorer" in sklearn_logloss.__all__
+    # The metrics module does not export it: a star import stays estimator-free.
+    assert "neg_log_loss_scorer" not in sklearn_logloss.metrics.__all__
+
+
+def test_negative_sample_weights_are_passed_through(wine_data):
+    # The scorer accepts what log_loss_from_logits accepts, negative weights
+    # included (see tests/test_metrics.py).
+    X, y = wine_data
+    model = gd_pipeline(alpha=1e-2).fit(X, y)
+    weights = np.where(np.arange(len(y)) % 5 == 0, -0.5, 1.0)
+    expected = -log_loss_from_logits(y, model.decision_function(X), sample_weight=weights)
+    assert neg_log_loss_scorer(model, X, y, sample_weight=weights) == pytest.approx(
+        expected, rel=1e-12
+    )
+    per_sample = (
+        np.logaddexp.reduce(model.decision_function(X), axis=1)
+        - model.decision_function(X)[np.arange(len(y)), np.searchsorted(model.classes_, y)]
+    )
+    assert expected == pytest.approx(-(weights @ per_sample) / weights.sum(), rel=1e-10)
