@@ -123,7 +123,7 @@ def test_partial_fit_rejects_unknown_labels_balanced_and_feature_change():
         GDLogisticRegression().partial_fit(X, y, classes=[0, 1])
     with pytest.raises(ValueError, match="'balanced' is not supported for partial_fit"):
         GDLogisticRegression(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
-    with pytest.raises(ValueError, match=r"\[7\] in class_weight are not among the classes"):
+    with pytest.raises(ValueError, match="not in class_weight"):
         GDLogisticRegression(class_weight={7: 1.0}).partial_fit(X, y, classes=[0, 1, 2])
     clf = GDLogisticRegression().partial_fit(X, y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match="features"):
