@@ -14,12 +14,7 @@ import numpy as np
 
 from ._loss import LinearLogLoss, _LinearLayout
 
-__all__ = ["DaskLinearLogLoss", "dask_loss", "is_dask_array"]
-
-
-def is_dask_array(X):
-    """Whether ``X`` is a ``dask.array.Array`` (without importing dask)."""
-    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "to_delayed")
+__all__ = ["DaskLinearLogLoss"]
 
 
 def _block_sums(X, y, sample_weight, coef, n_classes, fit_intercept, gradient):
@@ -149,81 +144,3 @@ class DaskLinearLogLoss(_LinearLayout):
             *[product(X, s, v, self.fit_intercept) for X, _, s in self._blocks]
         )
         return np.sum(parts, axis=0, dtype=np.float64) / self.weight_sum
-
-
-def dask_loss(estimator, X, y, sample_weight):
-    """Validate Dask inputs and build the loss; returns ``(loss, classes)``.
-
-    Only small results travel to the client: the classes, the class counts,
-    and whether ``X`` is finite.
-    """
-    import dask.array as da
-    from sklearn.utils.class_weight import compute_class_weight
-    from sklearn.utils.multiclass import check_classification_targets
-
-    if X.ndim != 2:
-        raise ValueError(f"Expected a 2-D Dask array for X, got {X.ndim} dimension(s).")
-    if X.dtype not in (np.float32, np.float64):
-        X = X.astype(np.float64)
-    y = da.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"y should be a 1-D array, got an array of shape {y.shape}.")
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(
-            "Found input variables with inconsistent numbers of samples: "
-            f"[{X.shape[0]}, {y.shape[0]}]"
-        )
-    if not bool(da.isfinite(X).all().compute()):
-        raise ValueError("Input X contains NaN or infinity.")
-    classes = np.unique(da.unique(y).compute())
-    check_classification_targets(classes)
-    if classes.shape[0] < 2:
-        raise ValueError(
-            "This solver needs samples of at least 2 classes in the data, but "
-            f"the data contains only one class: {classes[0]!r}."
-        )
-    X = X.rechunk({1: -1})
-    y = y.rechunk((X.chunks[0],))
-    codes = y.map_blocks(_encode, classes, dtype=np.intp)
-    if sample_weight is None:
-        sample_weight = da.ones(X.shape[0], chunks=(X.chunks[0],), dtype=X.dtype)
-    else:
-        sample_weight = da.asarray(sample_weight).astype(X.dtype).rechunk((X.chunks[0],))
-        if sample_weight.shape != (X.shape[0],):
-            raise ValueError(
-                f"sample_weight.shape == {sample_weight.shape}, expected ({X.shape[0]},)!"
-            )
-        if bool((~da.isfinite(sample_weight) | (sample_weight < 0)).any().compute()):
-            raise ValueError("sample_weight must be finite and non-negative.")
-    if estimator.class_weight is not None:
-        if isinstance(estimator.class_weight, str):
-            counts = da.bincount(codes, minlength=classes.shape[0]).compute()
-            per_class = compute_class_weight(
-                estimator.class_weight, classes=classes, y=np.repeat(classes, counts)
-            )
-        else:
-            per_class = compute_class_weight(estimator.class_weight, classes=classes, y=classes)
-        per_class = per_class.astype(X.dtype)
-        sample_weight = sample_weight * codes.map_blocks(
-            lambda block: per_class[block], dtype=X.dtype
-        )
-    estimator.n_features_in_ = X.shape[1]
-    estimator.__dict__.pop("feature_names_in_", None)
-    loss = DaskLinearLogLoss(
-        X,
-        codes,
-        sample_weight,
-        n_classes=classes.shape[0],
-        alpha=estimator.alpha,
-        fit_intercept=estimator.fit_intercept,
-    )
-    if not loss.weight_sum > 0:
-        raise ValueError(
-            "The sample weights (times the class weights) sum to zero; at least "
-            "one sample needs a positive weight."
-        )
-    return loss, classes
-
-
-def _encode(block, classes):
-    return np.searchsorted(classes, block)

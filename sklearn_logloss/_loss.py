@@ -937,7 +937,8 @@ def make_loss(X, y, sample_weight, *, n_classes, alpha, fit_intercept):
     non-negative weights with a positive sum, laid out like the rows of ``X``.
     """
     from ._compat import array_api_namespace
-    from ._dask import DaskLinearLogLoss, is_dask_array
+    from ._dask import DaskLinearLogLoss
+    from ._input import is_dask_array
 
     model = {"n_classes": n_classes, "alpha": alpha, "fit_intercept": fit_intercept}
     if is_dask_array(X):
