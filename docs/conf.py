@@ -72,8 +72,13 @@ html_title = f"sklearn-logloss {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_prev_next": False,
-    # The benchmark tables need the full width.
-    "secondary_sidebar_items": {"**": ["page-toc", "sourcelink"], "benchmarks": []},
+    # The benchmark tables and the examples' code need the full width.
+    "secondary_sidebar_items": {
+        "*": ["page-toc", "sourcelink"],
+        "generated/*": ["page-toc", "sourcelink"],
+        "auto_examples/*": ["page-toc", "sourcelink"],
+        "benchmarks": [],
+    },
 }
 # Pages without subpages get no (empty) section sidebar.
 _PAGES_WITHOUT_SUBPAGES = (
@@ -96,6 +101,8 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "plot_gallery": "True",
     "matplotlib_animations": False,
+    # Its execution-time pages load DataTables from a CDN: not offline.
+    "write_computation_times": False,
 }
 
 # The examples silence the warnings they mean to; anything else is a failure

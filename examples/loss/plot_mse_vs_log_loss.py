@@ -164,7 +164,7 @@ for ax, (name, cost), color in zip(axes, costs.items(), ["tab:blue", "tab:orange
     ax.axvline(model.coef_[0, 0], color="gray", ls=":", label="log-loss optimum")
     ax.set_xlabel(f"slope m (intercept b = {b_star:.2f})")
     ax.set_title(name)
-    ax.legend(loc="upper center")
+    ax.legend(loc="center right")
     print(f"{name:12s} concave on {concave.mean():.0%} of the slice")
 axes[0].set_ylabel("cost")
 fig.tight_layout()

@@ -89,6 +89,7 @@ for name, (elapsed, history) in runs.items():
     ax_time.plot(elapsed[keep] * 1e3, gap[keep], label=name)
 ax_iter.set_yscale("log")
 ax_iter.set_xscale("symlog", linthresh=10)
+ax_iter.set_xlim(left=0)
 ax_iter.set_xlabel("iteration")
 ax_iter.set_ylabel("J(w_k) - J*")
 ax_time.set_xlabel("time (ms)")

@@ -1,0 +1,248 @@
+"""The README and the documentation run as written.
+
+Every ``python`` code block of ``README.md`` and of ``docs/*.rst`` is
+executed, the blocks of one document in order in one namespace (as a reader
+would run them), in a fresh interpreter. A block that needs an optional
+dependency that is not installed is skipped with the dependency named. Every
+shell command in them is either run here (the command line) or run by
+``.ci/run``, or installs an extra that ``pyproject.toml`` defines. The
+examples and the documentation use public names only.
+"""
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+sys.path.insert(0, str(DOCS / "_ext"))
+
+import check_html  # noqa: E402
+
+OPTIONAL = {"dask", "distributed", "torch", "matplotlib", "pandas", "array_api_compat"}
+DOCUMENTS = [ROOT / "README.md", *sorted(DOCS.glob("*.rst"))]
+
+
+def _markdown_blocks(text):
+    """``(language, first line number, code)`` of each fenced block."""
+    blocks = []
+    for match in re.finditer(r"^( *)```(\w*)\n(.*?)^\1```", text, re.M | re.S):
+        indent, language, code = match.groups()
+        code = "\n".join(line[len(indent) :] for line in code.splitlines())
+        blocks.append((language, text[: match.start()].count("\n") + 2, code))
+    return blocks
+
+
+def _rest_blocks(text):
+    """``(language, first line number, code)`` of each ``code-block``."""
+    blocks = []
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
+        match = re.match(r"( *)\.\. code-block:: (\w+)", line)
+        if not match:
+            continue
+        indent = len(match.group(1))
+        body = []
+        for following in lines[number + 1 :]:
+            if following.strip() and len(following) - len(following.lstrip()) <= indent:
+                break
+            body.append(following)
+        while body and not body[0].strip():
+            body.pop(0)
+        width = min(len(b) - len(b.lstrip()) for b in body if b.strip())
+        code = "\n".join(b[width:] for b in body).rstrip() + "\n"
+        blocks.append((match.group(2), number + 3, code))
+    return blocks
+
+
+def _blocks(path):
+    text = path.read_text()
+    return _markdown_blocks(text) if path.suffix == ".md" else _rest_blocks(text)
+
+
+def _python_blocks():
+    return [
+        pytest.param(path, line, id=f"{path.name}:{line}")
+        for path in DOCUMENTS
+        for language, line, _ in _blocks(path)
+        if language == "python"
+    ]
+
+
+_DRIVER = r"""
+import json, sys, traceback
+blocks, out = json.load(sys.stdin), sys.argv[1]
+results, namespace, skipped = {}, {"__name__": "__main__"}, None
+for line, code in blocks:
+    try:
+        exec(compile(code, f"block at line {line}", "exec"), namespace)
+        results[line] = ["passed", ""]
+    except ModuleNotFoundError as error:
+        skipped = error.name
+        results[line] = ["missing", error.name or ""]
+    except NameError as error:
+        results[line] = ["after-skip", skipped] if skipped else ["failed", traceback.format_exc()]
+    except BaseException:
+        results[line] = ["failed", traceback.format_exc()]
+json.dump(results, open(out, "w"))
+"""
+
+
+@cache
+def _run_document(path, tmp_dir):
+    """Run the python blocks of ``path`` in order; ``{line: [status, detail]}``."""
+    blocks = [(line, code) for language, line, code in _blocks(path) if language == "python"]
+    out = Path(tmp_dir) / f"{path.name}.json"
+    env = {
+        **os.environ,
+        "MPLBACKEND": "Agg",
+        # scikit-learn's array API dispatch needs it before SciPy is imported.
+        "SCIPY_ARRAY_API": "1",
+        "PYTHONWARNINGS": "error::RuntimeWarning",
+    }
+    process = subprocess.run(
+        [sys.executable, "-c", _DRIVER, str(out)],
+        input=json.dumps(blocks),
+        capture_output=True,
+        text=True,
+        cwd=tmp_dir,
+        env=env,
+        timeout=900,
+    )
+    assert out.is_file(), process.stderr
+    return {int(line): result for line, result in json.loads(out.read_text()).items()}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("docs"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("path", "line"), _python_blocks())
+def test_python_block_runs(path, line, run_dir):
+    status, detail = _run_document(path, run_dir)[line]
+    if status == "missing":
+        assert detail.split(".")[0] in OPTIONAL, f"not an optional dependency: {detail}"
+        pytest.skip(f"needs the optional dependency {detail}")
+    if status == "after-skip":
+        pytest.skip(f"uses names from a block that needs the optional dependency {detail}")
+    assert status == "passed", f"{path.name}, block at line {line}:\n{detail}"
+
+
+def test_every_document_has_its_python_blocks_found():
+    counts = {path.name: len([b for b in _blocks(path) if b[0] == "python"]) for path in DOCUMENTS}
+    assert counts["README.md"] >= 2
+    assert counts["quickstart.rst"] >= 4
+    assert counts["user_guide.rst"] >= 4
+
+
+def _shell_commands(path):
+    for language, _, code in _blocks(path):
+        if language in ("bash", "sh", "console"):
+            for line in code.replace("\\\n", " ").splitlines():
+                line = line.split("#")[0].strip()
+                for command in filter(None, (part.strip() for part in line.split("&&"))):
+                    yield command
+
+
+def _normalized(command):
+    quiet = ("-q", "-qq", "--silent", "--no-audit", "--no-fund")
+    return [word for word in shlex.split(command) if word not in quiet]
+
+
+def _ci_commands():
+    text = (ROOT / ".ci" / "run").read_text().replace("\\\n", " ")
+    commands = []
+    for line in text.splitlines():
+        for part in line.split("#")[0].split("&&"):
+            if part.strip():
+                commands.append(_normalized(part.strip()))
+    return commands
+
+
+def _shell_params():
+    return [
+        pytest.param(command, id=f"{path.name}: {command}")
+        for path in DOCUMENTS
+        for command in dict.fromkeys(_shell_commands(path))
+    ]
+
+
+@pytest.mark.parametrize("command", _shell_params())
+def test_shell_command_is_run_or_checked(command, tmp_path):
+    words = _normalized(command)
+    if words[:3] == ["python", "-m", "sklearn_logloss"]:
+        process = subprocess.run(
+            [sys.executable, *words[1:]], capture_output=True, text=True, cwd=tmp_path, timeout=600
+        )
+        assert process.returncode == 0, process.stderr
+        assert process.stdout.strip()
+        return
+    if words in _ci_commands():
+        return  # .ci/run runs it as written
+    assert words[:2] == ["pip", "install"], f"neither run here nor by .ci/run: {command}"
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    for word in words[2:]:
+        match = re.fullmatch(r"\.\[([\w,]+)\]", word)
+        if match:
+            for extra in match.group(1).split(","):
+                assert extra in extras, f"{command}: no extra {extra!r} in pyproject.toml"
+        elif word.startswith("-") or word.startswith("https://"):
+            continue
+        else:
+            assert word in (".", "torch"), f"{command}: installs {word!r}"
+
+
+def test_examples_and_docs_use_public_names_only():
+    """Users copy what the gallery and the docs show: no ``sklearn_logloss._x``."""
+    sources = [*ROOT.glob("examples/**/*.py"), *DOCS.glob("*.rst"), ROOT / "README.md"]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sources
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"sklearn_logloss\._", line)
+    ]
+    assert len(sources) > 10
+    assert not offenders, "\n".join(offenders)
+
+
+def test_gallery_sections_cover_every_example():
+    """Every example is in a section of the learning path, in the listed order."""
+    import gallery_order
+
+    found = sorted(path.name for path in ROOT.glob("examples/*/plot_*.py"))
+    assert sorted(gallery_order.EXAMPLES) == found
+    assert not list(ROOT.glob("examples/plot_*.py")), "an example outside the sections"
+    for section in gallery_order.SECTIONS:
+        assert (ROOT / "examples" / section / "README.rst").is_file()
+
+
+@pytest.mark.parametrize(
+    ("html", "problem"),
+    [
+        (r'<p>the gradient <span class="math">\(p - y\)</span></p>', "raw TeX"),
+        (r"<div>\[ J = \sum_i \ell_i \]</div>", "raw TeX"),
+        ("<p>$$x^2$$</p>", "raw TeX"),
+        ('<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js">', "remote"),
+        ('<span class="math notranslate nohighlight">x</span>', "math not typeset"),
+    ],
+)
+def test_html_check_finds_unrendered_math(html, problem):
+    assert any(problem in message for message in check_html.problems(html))
+
+
+def test_html_check_accepts_typeset_math():
+    html = '<span class="math svgmath"><svg aria-label="p - y"></svg></span> costs 10\\(n\\)'
+    html = html.replace("10\\(n\\)", "10 <code>\\(</code>")  # TeX in code samples is fine
+    assert check_html.problems(html) == []
