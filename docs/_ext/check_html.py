@@ -66,7 +66,7 @@ def main(argv):
     if n_pages == 0 or formulas == 0:
         print(f"{root}: {n_pages} pages, {formulas} typeset formulas: is this the built site?")
         return 1
-    print(f"{n_pages} pages, {formulas} formulas typeset to SVG, {len(report)} pages with problems")
+    print(f"{n_pages} pages, {formulas} formulas typeset to SVG; {len(report)} with problems")
     return 1 if report else 0
 
 

@@ -26,7 +26,10 @@ PYTHON = "https://docs.python.org/3/"
 # docstrings they inherit from scikit-learn) refer to: label -> (page, title).
 SKLEARN_LABELS = {
     "log_loss": ("modules/model_evaluation.html#log-loss", "Log loss"),
-    "logistic_regression": ("modules/linear_model.html#logistic-regression", "Logistic regression"),
+    "logistic_regression": (
+        "modules/linear_model.html#logistic-regression",
+        "Logistic regression",
+    ),
     "brier_score_loss": ("modules/model_evaluation.html#brier-score-loss", "Brier score loss"),
     "accuracy_score": ("modules/model_evaluation.html#accuracy-score", "Accuracy score"),
     "calibration": ("modules/calibration.html", "Probability calibration"),
@@ -36,7 +39,10 @@ SKLEARN_LABELS = {
         "modules/model_evaluation.html#scoring-parameter",
         "The scoring parameter: defining model evaluation rules",
     ),
-    "preprocessing_scaler": ("modules/preprocessing.html#preprocessing-scaler", "Scaling features"),
+    "preprocessing_scaler": (
+        "modules/preprocessing.html#preprocessing-scaler",
+        "Scaling features",
+    ),
     "multilayer_perceptron": ("modules/neural_networks_supervised.html", "Neural network models"),
     "array_api": ("modules/array_api.html", "Array API support"),
 }
@@ -140,13 +146,9 @@ def _sklearn(path):
     import sklearn
 
     modules = [m for m in _public_modules(sklearn) if m.__name__ != "sklearn.experimental"]
-    entries = list(
-        _api_entries(modules, lambda name: f"modules/generated/{name}.html#{name}")
-    )
+    entries = list(_api_entries(modules, lambda name: f"modules/generated/{name}.html#{name}"))
     entries += [(m.__name__, "py:module", f"api/{m.__name__}.html", None) for m in modules]
-    entries += [
-        (label, "std:label", uri, title) for label, (uri, title) in SKLEARN_LABELS.items()
-    ]
+    entries += [(label, "std:label", uri, title) for label, (uri, title) in SKLEARN_LABELS.items()]
     entries += [
         (term, "std:term", f"glossary.html#term-{term.replace(' ', '-')}", term)
         for term in SKLEARN_TERMS
@@ -158,9 +160,7 @@ def _numpy(path):
     import numpy
 
     modules = [numpy, numpy.random, numpy.linalg]
-    entries = list(
-        _api_entries(modules, lambda name: f"reference/generated/{name}.html#{name}")
-    )
+    entries = list(_api_entries(modules, lambda name: f"reference/generated/{name}.html#{name}"))
     _write(path, "NumPy", numpy.__version__, entries)
 
 
@@ -171,9 +171,7 @@ def _scipy(path):
     import scipy.special
 
     modules = [scipy.special, scipy.sparse, scipy.optimize]
-    entries = list(
-        _api_entries(modules, lambda name: f"reference/generated/{name}.html#{name}")
-    )
+    entries = list(_api_entries(modules, lambda name: f"reference/generated/{name}.html#{name}"))
     _write(path, "SciPy", scipy.__version__, entries)
 
 
