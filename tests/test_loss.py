@@ -164,7 +164,7 @@ def test_blocks_do_not_change_the_result(n_classes, sparse, monkeypatch):
     import sklearn_logloss._loss as loss_module
 
     whole, rng = make_loss(n_classes, sparse=sparse, n_samples=1000)
-    monkeypatch.setattr(loss_module, "BLOCK_BYTES", 1)
+    monkeypatch.setattr(loss_module._linear, "BLOCK_BYTES", 1)
     blocked, _ = make_loss(n_classes, sparse=sparse, n_samples=1000)
     assert len(blocked._bounds) == (1 if sparse else 4)
     coef = rng.normal(size=whole.coef_shape)

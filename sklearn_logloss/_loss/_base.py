@@ -1,0 +1,282 @@
+"""The loss contract: what every loss object offers the solvers.
+
+A loss object binds data (a design matrix ``X``, class codes ``y`` and sample
+weights ``s``) to the penalized log loss of a linear model,
+
+.. math::
+
+    J(W, b) = \\frac{\\sum_i s_i \\ell_i}{\\sum_i s_i} + \\frac{\\alpha}{2} \\|W\\|_F^2,
+
+with :math:`\\ell_i` the log loss of sample :math:`i` computed from its
+logits :math:`z_i = W^T x_i + b` (sigmoid for two classes, softmax for more).
+Solvers and policy use nothing else of a loss than what :class:`LogLoss`
+states; every loss class derives from it.
+"""
+
+import numpy as np
+
+__all__ = ["InMemoryLoss", "LogLoss"]
+
+
+class LogLoss:
+    """Base class and contract of the loss objects.
+
+    Coefficients are one small 2-D NumPy array ``coef`` of shape
+    ``coef_shape = (n_features + fit_intercept, n_outputs)``: column ``k``
+    holds the weights of logit ``k`` and, when ``fit_intercept``, the last row
+    the intercepts. ``n_outputs`` is 1 for two classes (one logit through the
+    sigmoid) and ``n_classes`` otherwise (softmax). The weights are divided by
+    their sum once, when the loss is built; the data term is a sum over
+    blocks of rows of the functions of :mod:`~._linear`, to which the penalty
+    is added once (:meth:`_finish`).
+
+    Attributes (every loss)
+    -----------------------
+    n_samples, n_features, n_classes, n_outputs : int
+    fit_intercept : bool
+    alpha : float
+        L2 penalty strength on the weights (never on the intercepts).
+    dtype : numpy.dtype
+        float32 or float64: the dtype of the data, the computations and the
+        coefficients.
+    coef_shape : tuple
+    data_nbytes : int
+        Bytes of the data ``X`` (its stored values and indices when sparse).
+    weight_sum : float
+        The sum of the sample weights as given (before normalization).
+    supports : frozenset of str
+        Capabilities beyond the methods below:
+
+        - ``"logit_space"``: ``logits(coef, out=None)``,
+          ``empty_logits(n_directions=None)``, ``combine_into_first(weights,
+          directions)``, ``objective_gradient_at(coef, logits, proba_out)``
+          and ``hessian_forms(proba, logit_directions, coef_directions)``;
+          logits are laid out ``(n_outputs, n_samples)`` in the namespace of
+          the data, stacks of them ``(k, n_outputs, n_samples)``;
+        - ``"subsample"``: ``subsample(stride)``, the same objective on every
+          ``stride``-th sample (None when a class has no weight there).
+
+    Methods (every loss)
+    --------------------
+    init_coef()
+        All-zero coefficients.
+    objective(coef)
+        ``J`` at ``coef``.
+    objective_gradient(coef)
+        ``J`` and its gradient (an array like ``coef``, in ``dtype``).
+    lipschitz_bound(n_iter=30, rtol=1e-3)
+        An estimate from below of the Lipschitz constant of the gradient.
+    trace_bound()
+        An upper bound on it from one pass over the data.
+
+    A subclass sets the attributes (through :meth:`_init_model`) and supplies
+    :meth:`_data_sums`, :meth:`_gram_product` and :meth:`_weighted_sq_norm_sum`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import LinearLogLoss, LogLoss
+    >>> loss = LinearLogLoss(np.eye(2), np.array([0, 1]), np.ones(2),
+    ...                      n_classes=2, alpha=0.0, fit_intercept=False)
+    >>> isinstance(loss, LogLoss), sorted(loss.supports)
+    (True, ['logit_space', 'subsample'])
+    >>> round(loss.objective(loss.init_coef()), 6)  # log(2)
+    0.693147
+    """
+
+    supports = frozenset()
+    #: The factor of the data term's sums: 1 unless the weights of a
+    #: subsample are kept as views of its parent's (see _init_model).
+    _scale = 1.0
+
+    def _init_model(self, y, sample_weight, *, n_classes, alpha, fit_intercept, weight_unit=None):
+        """Set the model, the class codes and the weights (host, NumPy).
+
+        ``self.dtype`` must be set. The weights as given are divided by their
+        sum once (``_weight``, in ``dtype``), so that the sums over rows are
+        already means. A subsample passes weights already divided by
+        ``weight_unit`` (its parent's weight sum) and keeps them as they are:
+        its sums are scaled by ``_scale``, the inverse of their total, once
+        at the end (:meth:`_finish`, the bounds, the Hessian forms).
+        """
+        self.n_classes = n_classes
+        self.n_outputs = 1 if n_classes == 2 else n_classes
+        self.alpha = float(alpha)
+        self.fit_intercept = bool(fit_intercept)
+        self._codes = np.asarray(y, dtype=np.intp)
+        if weight_unit is None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            self.weight_sum = float(sample_weight.sum())
+            self._weight = (sample_weight / self.weight_sum).astype(self.dtype)
+            self._scale = 1.0
+        else:
+            self._weight = np.asarray(sample_weight, dtype=self.dtype)
+            total = float(np.sum(self._weight, dtype=np.float64))
+            self.weight_sum = weight_unit * total
+            self._scale = 1.0 / total
+
+    @property
+    def coef_shape(self):
+        """Shape of the packed coefficient array."""
+        return (self.n_features + self.fit_intercept, self.n_outputs)
+
+    def init_coef(self):
+        """All-zero coefficients in the data's dtype."""
+        return np.zeros(self.coef_shape, dtype=self.dtype)
+
+    def objective(self, coef):
+        """Objective ``J`` at ``coef`` (one pass over ``X``, no gradient)."""
+        coef = np.asarray(coef, dtype=self.dtype)
+        return self._data_sums(coef, gradient=False)[0] * self._scale + self._penalty(coef)
+
+    def objective_gradient(self, coef):
+        """Objective ``J`` and its gradient at ``coef`` from one pass of logits.
+
+        Returns
+        -------
+        objective : float
+        gradient : ndarray of the shape and dtype of ``coef``
+            ``Xt^T (P - Y) s / sum(s) + alpha W`` (no penalty on the
+            intercept row).
+        """
+        coef = np.asarray(coef, dtype=self.dtype)
+        return self._finish(coef, *self._data_sums(coef, gradient=True))
+
+    def _data_sums(self, coef, gradient):
+        """``(loss sum, float64 gradient sum or None)`` of the data term over all rows."""
+        raise NotImplementedError
+
+    def _penalty(self, coef):
+        weights = np.asarray(coef[: self.n_features], dtype=np.float64)
+        return 0.5 * float(np.vdot(self.alpha * weights, weights))
+
+    def _finish(self, coef, loss, grad):
+        """Add the penalty to the data term's ``loss`` and float64 ``grad`` (host arrays)."""
+        if self._scale != 1.0:
+            loss *= self._scale
+            grad *= self._scale
+        if self.alpha:
+            weights = np.asarray(coef[: self.n_features], dtype=np.float64)
+            scaled = self.alpha * weights
+            grad[: self.n_features] += scaled
+            loss += 0.5 * float(np.vdot(scaled, weights))
+        return loss, grad.astype(self.dtype, copy=False)
+
+    def _penalty_forms(self, coef_directions):
+        """``alpha <d_i, d_j>`` over the weights of a stack of coefficient arrays."""
+        k = len(coef_directions)
+        weights = np.asarray(coef_directions[:, : self.n_features], dtype=np.float64)
+        weights = weights.reshape(k, -1)
+        return self.alpha * (weights @ weights.T)
+
+    def _curvature(self):
+        # Largest second derivative of the pointwise loss w.r.t. the logits:
+        # p (1 - p) <= 1/4 for the sigmoid; the largest eigenvalue of
+        # diag(p) - p p^T is at most 1/2 for the softmax.
+        return 0.25 if self.n_outputs == 1 else 0.5
+
+    def trace_bound(self):
+        """A cheap upper bound on the Lipschitz constant of the gradient.
+
+        ``c * trace(Xt^T S Xt) / sum(s) + alpha`` with ``Xt`` the data with a
+        column of ones when fitting an intercept and ``c`` the largest
+        curvature of the pointwise loss (1/4 for the sigmoid, 1/2 for the
+        softmax): the trace bounds the largest eigenvalue. One pass over
+        ``X``; it exceeds the constant by at most a factor ``n_features +
+        fit_intercept``.
+        """
+        total = self._weighted_sq_norm_sum() * self._scale
+        return self._curvature() * (total + self.fit_intercept) + self.alpha
+
+    def lipschitz_bound(self, n_iter=30, rtol=1e-3):
+        """An estimate of the Lipschitz constant of the gradient.
+
+        ``L = c * lambda_max(Xt^T S Xt) / sum(s) + alpha`` (see
+        :meth:`trace_bound` for ``c`` and ``Xt``), with ``lambda_max`` found
+        by power iteration from a fixed start vector, so the estimate is
+        reproducible; it approaches the true value from below, and gradient
+        descent converges for any step below ``2 / L``, so ``1 / L`` keeps a
+        safety margin of 2. Each power step is one :meth:`_gram_product`.
+        """
+        v = 1.0 + 0.1 * np.random.default_rng(0).standard_normal(
+            self.n_features + self.fit_intercept
+        )
+        v /= np.linalg.norm(v)
+        eig = 0.0
+        for _ in range(n_iter):
+            new_v = self._gram_product(v)
+            new_eig = float(np.linalg.norm(new_v))
+            if new_eig == 0.0:
+                break
+            v = new_v / new_eig
+            converged = abs(new_eig - eig) <= rtol * new_eig
+            eig = new_eig
+            if converged:
+                break
+        return self._curvature() * eig * self._scale + self.alpha
+
+
+class InMemoryLoss(LogLoss):
+    """A loss whose data ``X`` is one array (NumPy, sparse, or of another namespace).
+
+    Offers ``"logit_space"`` and ``"subsample"``. ``_placement`` names the
+    constructor arguments beyond the data and the model.
+    """
+
+    supports = frozenset({"logit_space", "subsample"})
+    _placement = ()
+
+    @property
+    def n_samples(self):
+        """Number of rows of the data."""
+        return self.X.shape[0]
+
+    @property
+    def data_nbytes(self):
+        """Bytes of the data ``X`` (its stored values and indices when sparse)."""
+        X = self.X
+        if hasattr(X, "indptr"):
+            return sum(a.nbytes for a in (X.data, X.indices, X.indptr))
+        return X.shape[0] * X.shape[1] * self.dtype.itemsize
+
+    def subsample(self, stride):
+        """The same objective on every ``stride``-th sample: a coarse problem.
+
+        Its minimizer is a cheap starting point for this problem (see
+        :func:`~.._solvers.coarse_start`). A dense ``X[::stride]`` is a view
+        (no copy of ``X``); slicing a sparse matrix copies those rows. The
+        normalized weights are kept as views, not normalized again: the
+        subsample's sums are divided by their total once (``_scale``).
+        Returns None when some class has no weight among those samples (its
+        problem could lack a minimizer).
+        """
+        codes, weight = self._codes[::stride], self._weight[::stride]
+        if np.bincount(codes, weights=weight, minlength=self.n_classes).min() <= 0:
+            return None
+        return type(self)(
+            self.X[::stride, ...],
+            codes,
+            weight,
+            n_classes=self.n_classes,
+            alpha=self.alpha,
+            fit_intercept=self.fit_intercept,
+            weight_unit=self.weight_sum * self._scale,
+            **{name: getattr(self, name) for name in self._placement},
+        )
+
+    def hessian_forms(self, proba, logit_directions, coef_directions):
+        """The matrix ``d_i^T H d_j`` of the Hessian ``H`` of ``J`` on directions.
+
+        ``H`` is taken where ``proba`` was recorded by
+        ``objective_gradient_at``. ``coef_directions`` is an array of ``k``
+        coefficient arrays ``d_i`` and ``logit_directions`` the stack of
+        their logits (``logits(d_i)``, from ``empty_logits``). The data term
+        is :func:`~._linear.hessian_form_sums`; the penalty adds ``alpha
+        <d_i, d_j>`` over the weights.
+        """
+        k = len(coef_directions)
+        forms = self._penalty_forms(coef_directions)
+        if self._scale == 1.0:
+            return self._add_data_forms(proba, logit_directions[:k, ...], forms)
+        data = self._add_data_forms(proba, logit_directions[:k, ...], np.zeros_like(forms))
+        return forms + self._scale * data

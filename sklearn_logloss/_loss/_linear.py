@@ -1,0 +1,284 @@
+"""The linear layer: what a linear model adds to the pointwise loss, once.
+
+Every function here takes one block of rows ``X`` (all rows, a cache-sized
+slice, a Dask chunk or an array on a GPU) with its normalized weights, and
+returns *sums* over those rows, so that the callers add blocks up: the NumPy
+loss sweeps cache-sized blocks, the Dask loss maps the functions over its
+row chunks, the array API loss calls them on all rows where they live.
+
+Layouts (the same everywhere):
+
+* coefficients ``coef`` of shape ``(n_features + fit_intercept, n_outputs)``:
+  column ``k`` holds the weights of logit ``k``, the last row the intercepts;
+* logits of shape ``(n_outputs, n_rows)``, one row per logit, so that the
+  softmax reductions over classes run along contiguous memory; a stack of
+  ``k`` of them (directions) of shape ``(k, n_outputs, n_rows)``;
+* ``Xt``: ``X`` with a column of ones when fitting an intercept.
+
+``xp`` is the array API namespace of ``X`` (NumPy for NumPy and SciPy sparse
+data). On NumPy the functions accept preallocated buffers (``out``,
+``work``): an implementation detail that spares an allocation per block, not
+another formula.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._pointwise import loss_gradient
+
+__all__ = [
+    "BLOCK_BYTES",
+    "block_sums",
+    "data_gradient",
+    "gram_product",
+    "hessian_form_sums",
+    "linear_logits",
+    "row_blocks",
+    "targets",
+    "weighted_sq_norm_sum",
+]
+
+#: Target size in bytes of the block of rows of a dense ``X`` processed at once.
+BLOCK_BYTES = 1 << 21
+
+
+def row_blocks(X, block_bytes=None):
+    """``(start, stop)`` of the blocks of rows of ``X`` swept at once.
+
+    Blocks of about ``block_bytes`` (default :data:`BLOCK_BYTES`, small enough
+    to stay in the CPU cache while a block's logits and gradient are formed)
+    when the rows of a NumPy ``X`` are contiguous (a C-contiguous array or a
+    view of every ``k``-th of its rows); one block otherwise (slicing a
+    sparse matrix would copy it).
+    """
+    n_rows, n_features = X.shape
+    blocked = isinstance(X, np.ndarray) and (X.flags.c_contiguous or X.strides[1] == X.itemsize)
+    if blocked:
+        row_bytes = max(1, n_features * X.dtype.itemsize)
+        block_bytes = BLOCK_BYTES if block_bytes is None else block_bytes
+        rows = max(256, block_bytes // row_bytes)
+    else:
+        rows = n_rows
+    rows = max(1, min(rows, n_rows))
+    return [(start, min(start + rows, n_rows)) for start in range(0, n_rows, rows)]
+
+
+def targets(codes, n_outputs, dtype, xp=np, device=None):
+    """The pointwise functions' encoding of the class codes of a block of rows.
+
+    One logit: ``sign = 1 - 2 y``. More: on NumPy the flat positions of the
+    true classes' logits in a ``(n_outputs, n_rows)`` array, elsewhere the
+    one-hot array of that shape (see :func:`~._pointwise.loss_gradient`).
+    ``codes`` is a NumPy array; the result lives on ``device``.
+    """
+    codes = np.asarray(codes, dtype=np.intp)
+    if n_outputs == 1:
+        target = (1 - 2 * codes).astype(dtype)
+    elif xp is np:
+        return codes * codes.shape[0] + np.arange(codes.shape[0])
+    else:
+        target = (np.arange(n_outputs)[:, None] == codes).astype(dtype)
+    return target if xp is np else xp.asarray(target, device=device)
+
+
+def linear_logits(X, coef, fit_intercept, xp=np, out=None):
+    """Logits ``(Xt coef)^T`` of a block of rows, shape ``(n_outputs, n_rows)``.
+
+    Written into ``out`` when given. On NumPy, zero weights (a solver's
+    start) make no product with ``X``: the logits are the intercepts.
+    """
+    n_features, n_outputs = X.shape[1], coef.shape[1]
+    weights = coef[:n_features, ...]
+    if xp is not np:
+        if n_outputs == 1:
+            logits = xp.reshape(X @ weights[:, 0], (1, -1))
+        else:
+            logits = weights.T @ X.T
+        if fit_intercept:
+            logits = logits + xp.reshape(coef[n_features, :], (-1, 1))
+        if out is None:
+            return logits
+        out[...] = logits
+        return out
+    if out is None:
+        out = np.empty((n_outputs, X.shape[0]), dtype=coef.dtype)
+    if not weights.any():
+        out[...] = 0
+    elif sp.issparse(X):
+        np.copyto(out, np.asarray(X @ weights).T)
+    elif n_outputs == 1:
+        np.matmul(X, weights[:, 0], out=out[0])
+    else:
+        np.matmul(weights.T, X.T, out=out)
+    if fit_intercept:
+        out += coef[-1][:, None]
+    return out
+
+
+def data_gradient(X, residuals, fit_intercept, xp=np):
+    """``Xt^T R^T`` of a block: the gradient sum in the coefficient layout.
+
+    ``residuals`` has shape ``(n_outputs, n_rows)`` (from
+    :func:`~._pointwise.loss_gradient`); the result, of shape
+    ``(n_features + fit_intercept, n_outputs)``, is in the dtype and
+    namespace of ``X``.
+    """
+    if residuals.shape[0] == 1:
+        weights = xp.reshape(X.T @ residuals[0, ...], (-1, 1))
+    else:
+        weights = X.T @ residuals.T
+    if sp.issparse(X):
+        weights = np.asarray(weights)
+    if not fit_intercept:
+        return weights
+    intercepts = xp.sum(residuals, axis=1)[None, ...]
+    if xp is np:
+        return np.concatenate([weights, intercepts])
+    return xp.concat([weights, intercepts], axis=0)
+
+
+def block_sums(X, target, sample_weight, coef, fit_intercept, xp=np, *, gradient=True, **buffers):
+    """Loss sum and gradient sum of one block of rows.
+
+    ``coef`` is in the namespace and dtype of ``X``; ``target`` as made by
+    :func:`targets`. NumPy buffers: ``logits`` (shape ``(n_outputs,
+    n_rows)``, overwritten) and ``work`` (shape ``(3, n_rows)``). Returns
+    ``(loss_sum, gradient_sum)``, the latter from :func:`data_gradient` (None
+    when ``gradient=False``).
+    """
+    logits = linear_logits(X, coef, fit_intercept, xp, out=buffers.get("logits"))
+    loss_sum, residuals = loss_gradient(
+        logits, target, sample_weight, xp, gradient=gradient, work=buffers.get("work")
+    )
+    if not gradient:
+        return loss_sum, None
+    return loss_sum, data_gradient(X, residuals, fit_intercept, xp)
+
+
+def gram_product(X, sample_weight, v, fit_intercept, xp=np, device=None, wide=np.float64):
+    """``Xt^T S Xt v`` of a block (``S``: the diagonal of weights), float64 NumPy.
+
+    ``v`` is a float64 NumPy vector of ``n_features + fit_intercept`` numbers.
+    The products with ``X`` run in its dtype; the weighting and the
+    intercept's sum in ``wide``, the widest float dtype of ``device``.
+    """
+    n_features = X.shape[1]
+    if xp is np:
+        v_data = v.astype(X.dtype)
+    else:
+        v_data = xp.asarray(v.astype(_numpy_dtype(X, xp)), device=device)
+    xv = X @ v_data[:n_features]
+    if fit_intercept:
+        xv = xv + v_data[n_features]
+    if xp is np:
+        weighted = np.asarray(xv, dtype=np.float64) * sample_weight
+    else:
+        weighted = xp.astype(xv, wide) * sample_weight
+    product = X.T @ (
+        weighted.astype(X.dtype, copy=False) if xp is np else xp.astype(weighted, X.dtype)
+    )
+    out = np.empty_like(v)
+    out[:n_features] = _to_numpy(product, xp)
+    if fit_intercept:
+        out[n_features] = float(xp.sum(weighted))
+    return out
+
+
+def weighted_sq_norm_sum(X, sample_weight, xp=np, out=None):
+    """``sum_i s_i ||x_i||^2`` over a block (one pass; ``out``: NumPy scratch of n_rows)."""
+    if sp.issparse(X):
+        norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+    elif xp is np:
+        norms = np.einsum("ij,ij->i", X, X, out=out)
+    else:
+        norms = xp.sum(X * X, axis=1)
+    if xp is np:
+        return float(np.dot(norms, sample_weight))
+    return float(xp.sum(norms * sample_weight))
+
+
+def hessian_form_sums(
+    proba, directions, sample_weight, forms, xp=np, *, pairwise=False, work=None
+):
+    """Add ``sum_n s_n u_n^T (diag(p_n) - p_n p_n^T) v_n`` of every pair into ``forms``.
+
+    ``proba`` (shape ``(n_outputs, n_rows)``) holds the probabilities
+    recorded by :func:`~._pointwise.loss_gradient`, ``directions`` a stack of
+    ``k`` logit arrays ``u`` (shape ``(k, n_outputs, n_rows)``) and
+    ``forms`` is a float64 NumPy ``(k, k)`` array. One logit: ``p_n`` is the
+    probability of the class not observed and the form ``p_n (1 - p_n) u_n
+    v_n``. One matrix product for all pairs, or (NumPy, ``pairwise=True``) a
+    dot product per pair, which streams faster on long rows and needs no
+    scratch of ``k`` rows. NumPy scratch: ``work`` of at least ``(2,
+    n_rows)`` and, unless ``pairwise``, ``(k, n_outputs, n_rows)``.
+    """
+    k = directions.shape[0]
+    inplace = xp is np and work is not None
+    if proba.shape[0] == 1:
+        p, dirs = proba[0, ...], directions[:, 0, ...]
+        if inplace:
+            curvature = np.subtract(1.0, p, out=work["rows"][0])
+            curvature *= p
+            curvature *= sample_weight
+        else:
+            curvature = (1 - p) * p * sample_weight
+        if pairwise:
+            for i in range(k):
+                weighted = np.multiply(dirs[i], curvature, out=work["rows"][1])
+                for j in range(i + 1):
+                    forms[i, j] += float(np.dot(weighted, dirs[j]))
+                    forms[j, i] = forms[i, j]
+            return forms
+        if inplace:
+            weighted = np.multiply(dirs, curvature, out=work["stack"][:, 0])
+        else:
+            weighted = dirs * curvature
+        return _add(forms, weighted @ dirs.T, None, xp)
+    # sum_c p_c u_c v_c - (sum_c p_c u_c) (sum_c p_c v_c), per sample
+    if pairwise:
+        means = []
+        for i in range(k):
+            p_dir = np.multiply(proba, directions[i], out=work["block"])
+            means.append(p_dir.sum(axis=0))
+            for j in range(i + 1):
+                per_sample = np.einsum("cn,cn->n", p_dir, directions[j])
+                per_sample -= means[i] * means[j]
+                forms[i, j] += float(np.dot(per_sample, sample_weight))
+                forms[j, i] = forms[i, j]
+        return forms
+    if inplace:
+        weighted = np.multiply(directions, proba, out=work["stack"])
+    else:
+        weighted = directions * proba
+    means = xp.sum(weighted, axis=1)
+    if inplace:
+        weighted *= sample_weight
+    else:
+        weighted = weighted * sample_weight
+    data = xp.tensordot(weighted, directions, axes=([1, 2], [1, 2]))
+    return _add(forms, data, (means * sample_weight) @ means.T, xp)
+
+
+def _add(forms, data, correction, xp):
+    """``forms += data - correction`` (NumPy: in place, in that order)."""
+    if xp is np:
+        forms += data
+        if correction is not None:
+            forms -= correction
+        return forms
+    if correction is not None:
+        data = data - correction
+    forms += _to_numpy(data, xp)
+    return forms
+
+
+def _numpy_dtype(X, xp):
+    return np.dtype(np.float32 if X.dtype == xp.float32 else np.float64)
+
+
+def _to_numpy(array, xp):
+    if xp is np:
+        return array
+    from .._compat import to_numpy  # the one module with private sklearn imports
+
+    return np.asarray(to_numpy(array), dtype=np.float64)

@@ -1,0 +1,286 @@
+"""The loss on NumPy and SciPy sparse data: cache-sized sweeps in preallocated buffers.
+
+The math is that of :mod:`~._linear` and :mod:`~._pointwise`; what this
+module adds is how it is run on a dense C-contiguous ``X``: in blocks of rows
+small enough to stay in the CPU cache, each block forming its logits, losses
+and residuals and adding ``X_b^T R_b`` to the gradient while ``X_b`` is still
+cached, so one evaluation of ``J`` and its gradient reads ``X`` from memory
+once; all buffers are block-sized and allocated once, so fitting never copies
+``X`` and allocates no ``n_samples x n_classes`` array per iteration. Sparse
+``X`` is used as one block (slicing it would copy).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _linear
+from ._base import InMemoryLoss
+from ._linear import (
+    block_sums,
+    data_gradient,
+    gram_product,
+    hessian_form_sums,
+    linear_logits,
+    row_blocks,
+    targets,
+    weighted_sq_norm_sum,
+)
+from ._pointwise import loss_gradient
+
+__all__ = ["SMALL_LOGITS", "LinearLogLoss"]
+
+#: Logit arrays of at most this many numbers (``n_samples * n_outputs``) are
+#: "small": their operations cost mostly their call overhead, so the
+#: logit-space methods use one matrix product with temporaries there, and a
+#: few streaming passes without temporaries on larger ones.
+SMALL_LOGITS = 2**12
+
+
+class LinearLogLoss(InMemoryLoss):
+    """Penalized log loss of a linear model on NumPy or SciPy sparse data.
+
+    Implements the loss contract of :class:`~._base.LogLoss` (coefficient
+    layout, objective and attributes are described there), logit-space
+    methods and subsamples included.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Training data (float32 or float64; computations run in its dtype).
+        Never copied.
+    y : ndarray of shape (n_samples,)
+        Integer class codes in ``[0, n_classes)``.
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative weights with a positive sum.
+    n_classes : int
+        Number of classes (at least 2).
+    alpha : float
+        L2 penalty strength on the weights (never on the intercepts).
+    fit_intercept : bool
+        Whether the model has intercepts.
+    weight_unit : float, default=None
+        None: ``sample_weight`` holds the weights as given. Else they are
+        already divided by ``weight_unit`` (a subsample's, see
+        :meth:`~._base.InMemoryLoss.subsample`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> loss = LinearLogLoss(np.array([[1.0], [-1.0]]), np.array([1, 0]), np.ones(2),
+    ...                      n_classes=2, alpha=0.0, fit_intercept=True)
+    >>> value, grad = loss.objective_gradient(loss.init_coef())
+    >>> round(value, 6), grad.ravel().tolist()
+    (0.693147, [-0.5, 0.0])
+    """
+
+    def __init__(self, X, y, sample_weight, *, n_classes, alpha, fit_intercept, weight_unit=None):
+        if not sp.issparse(X):
+            X = np.asarray(X)
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        self.X = X
+        self.dtype = X.dtype
+        self.n_features = X.shape[1]
+        self._init_model(
+            y,
+            sample_weight,
+            n_classes=n_classes,
+            alpha=alpha,
+            fit_intercept=fit_intercept,
+            weight_unit=weight_unit,
+        )
+        self._bounds = row_blocks(X, _linear.BLOCK_BYTES)
+        self._rows_per_block = self._bounds[0][1] - self._bounds[0][0] if self._bounds else 1
+        if self.n_outputs == 1:  # the signs of all rows, and views of them per block
+            self._all_targets = targets(self._codes, 1, self.dtype)
+            self._targets = [self._all_targets[start:stop] for start, stop in self._bounds]
+        else:  # flat positions within a block's logits
+            self._targets = [
+                targets(self._codes[start:stop], self.n_outputs, self.dtype)
+                for start, stop in self._bounds
+            ]
+        self._buffers = None  # (logits, work) of one block: see _block_buffers
+        self._full = None  # (logits, work) of all rows: see _all_rows_buffers
+        self._forms_work = None  # scratch of hessian_forms
+
+    def _rows(self, start, stop):
+        return self.X if stop - start == self.X.shape[0] else self.X[start:stop]
+
+    def _blocks(self):
+        """``(start, stop, logits buffer, work buffer, target)`` per block."""
+        buffer, work = self._block_buffers()
+        for (start, stop), target in zip(self._bounds, self._targets, strict=True):
+            n_rows = stop - start
+            logits = buffer[: self.n_outputs * n_rows].reshape(self.n_outputs, n_rows)
+            yield start, stop, logits, work[:, :n_rows], target
+
+    def _data_sums(self, coef, gradient):
+        grad = np.zeros(self.coef_shape, dtype=np.float64) if gradient else None
+        total = 0.0
+        for start, stop, logits, work, target in self._blocks():
+            loss_sum, block_grad = block_sums(
+                self._rows(start, stop),
+                target,
+                self._weight[start:stop],
+                coef,
+                self.fit_intercept,
+                gradient=gradient,
+                logits=logits,
+                work=work,
+            )
+            total += loss_sum
+            if gradient:
+                grad += block_grad
+        return total, grad
+
+    # Logit space. The logits are linear in the coefficients, so a solver that
+    # keeps them can move along several directions at the cost of pointwise
+    # operations only: the methods below take logits it maintains.
+
+    def logits(self, coef, out=None):
+        """Logits ``Xt coef`` of every sample, shape (n_outputs, n_samples).
+
+        Linear in ``coef``: the logits of a direction ``d`` (intercept row
+        included) are the change of the logits along it.
+        """
+        coef = np.asarray(coef, dtype=self.dtype)
+        if out is None:
+            out = self.empty_logits()
+        return linear_logits(self.X, coef, self.fit_intercept, out=out)
+
+    def empty_logits(self, n_directions=None):
+        """An uninitialized array of the shape and dtype of :meth:`logits`.
+
+        With ``n_directions``, a stack of that many, shape
+        ``(n_directions, n_outputs, n_samples)``.
+        """
+        shape = (self.n_outputs, self.X.shape[0])
+        if n_directions is not None:
+            shape = (n_directions, *shape)
+        return np.empty(shape, dtype=self.dtype)
+
+    def combine_into_first(self, weights, directions):
+        """``directions[0] = sum_i weights[i] * directions[i]``, in place.
+
+        ``directions`` is a stack from :meth:`empty_logits` with at least
+        ``len(weights)`` entries. One matrix product per chunk of
+        :data:`SMALL_LOGITS` numbers, so the temporaries stay small (numpy's
+        BLAS only: scipy's is a second thread pool, see ``_solvers``).
+        """
+        k = len(weights)
+        weights = np.asarray(weights, dtype=self.dtype)
+        stack = directions[:k].reshape(k, -1)
+        first = stack[0]
+        for start in range(0, first.size, SMALL_LOGITS):
+            stop = start + SMALL_LOGITS
+            first[start:stop] = weights @ stack[:, start:stop]
+        return directions[0]
+
+    def _logit_blocks(self):
+        """Blocks for the logit-space methods.
+
+        Two classes: all rows at once (vectors of ``n_samples``, a few percent
+        of ``X``; a product with the whole of ``X^T`` streams faster than
+        block by block). More classes: the blocks of :meth:`_data_sums`, so no
+        temporary of shape ``(n_classes, n_samples)`` is made.
+        """
+        if self.n_outputs > 1:
+            yield from self._blocks()
+            return
+        buffer, work = self._all_rows_buffers()
+        yield 0, self.X.shape[0], buffer, work, self._all_targets
+
+    def _block_buffers(self):
+        """The flat logits buffer and the (3, rows) work of one block, made once."""
+        if self._buffers is None:
+            rows = self._rows_per_block
+            self._buffers = (
+                np.empty(self.n_outputs * rows, dtype=self.dtype),
+                np.empty((3, rows), dtype=self.dtype),
+            )
+        return self._buffers
+
+    def _all_rows_buffers(self):
+        """A logits buffer of shape (1, n_samples) and work of shape (3, n_samples).
+
+        Two classes only. The blocks' buffers become views into these, so a
+        fit in logit space keeps one set of buffers.
+        """
+        if self._full is None:
+            full = np.empty((4, self.X.shape[0]), dtype=self.dtype)
+            self._full = full[:1], full[1:]
+            self._buffers = full[0, : self._rows_per_block], full[1:, : self._rows_per_block]
+        return self._full
+
+    def objective_gradient_at(self, coef, logits, proba_out):
+        """Objective and gradient at ``coef`` given its ``logits`` (unchanged).
+
+        ``proba_out`` (shape of ``logits``) receives the probabilities that
+        :meth:`hessian_forms` needs. No product with ``X`` is made for the
+        loss; the gradient makes one with ``X^T``.
+        """
+        coef = np.asarray(coef, dtype=self.dtype)
+        grad = np.zeros(self.coef_shape, dtype=np.float64)
+        total = 0.0
+        for start, stop, buffer, work, target in self._logit_blocks():
+            loss_sum, residuals = loss_gradient(
+                logits[:, start:stop],
+                target,
+                self._weight[start:stop],
+                work=work,
+                proba_out=proba_out[:, start:stop],
+                out=buffer,
+            )
+            total += loss_sum
+            grad += data_gradient(self._rows(start, stop), residuals, self.fit_intercept)
+        return self._finish(coef, total, grad)
+
+    def _add_data_forms(self, proba, directions, forms):
+        """Add the data term of :meth:`hessian_forms` into ``forms``.
+
+        On small problems one matrix product for all ``k^2`` forms, on
+        larger ones a dot product per pair (see :data:`SMALL_LOGITS`).
+        """
+        k = directions.shape[0]
+        pairwise = directions[0].size > SMALL_LOGITS
+        if self.n_outputs == 1:  # all rows at once
+            work = {"rows": self._all_rows_buffers()[1]}
+            if not pairwise:
+                work["stack"] = self._forms_buffer(k, self.X.shape[0])
+            return hessian_form_sums(
+                proba, directions, self._weight, forms, pairwise=pairwise, work=work
+            )
+        for start, stop, buffer, _, _ in self._blocks():
+            work = {"block": buffer}
+            if not pairwise:
+                work["stack"] = self._forms_buffer(k, stop - start)
+            hessian_form_sums(
+                proba[:, start:stop],
+                directions[:, :, start:stop],
+                self._weight[start:stop],
+                forms,
+                pairwise=pairwise,
+                work=work,
+            )
+        return forms
+
+    def _forms_buffer(self, k, n_rows):
+        """Scratch of shape ``(k, n_outputs, n_rows)`` for :meth:`hessian_forms` (small)."""
+        size = k * self.n_outputs * n_rows
+        if self._forms_work is None or self._forms_work.size < size:
+            self._forms_work = np.empty(size, dtype=self.dtype)
+        return self._forms_work[:size].reshape(k, self.n_outputs, n_rows)
+
+    def _weighted_sq_norm_sum(self):
+        buffer = self._block_buffers()[1][0]
+        return sum(
+            weighted_sq_norm_sum(
+                self._rows(start, stop), self._weight[start:stop], out=buffer[: stop - start]
+            )
+            for start, stop in self._bounds
+        )
+
+    def _gram_product(self, v):
+        """``Xt^T S Xt v / sum(s)`` (float64 ``v`` of ``n_features + fit_intercept``)."""
+        return gram_product(self.X, self._weight, v, self.fit_intercept)
