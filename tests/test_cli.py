@@ -425,6 +425,19 @@ def test_without_pandas_numeric_files_still_load_and_text_names_the_extra(
     assert [column.reason for column in data.columns] == ["", "no values"]
 
 
+def test_other_warnings_are_said_once_in_one_line(tmp_path, capsys):
+    """A column missing from whole training folds: SimpleImputer warns in many fits."""
+    rows = [[f"{np.cos(i):.3f}", {3: "0.5", 4: "-1"}.get(i, ""), "uv"[i % 2]] for i in range(60)]
+    path = write_csv(tmp_path / "holes.csv", ["a", "b", "y"], rows)
+    status, out, err = run_main(capsys, "--csv", str(path), "--target", "y")
+    assert status == 0, err
+    assert "b (58 missing)" in out
+    assert err.splitlines() == [
+        "sklearn-logloss: warning: Skipping features without any observed values: ['b']. "
+        "At least one non-missing value is needed for imputation with strategy='median'."
+    ]
+
+
 def test_memory_error_is_one_line(monkeypatch, capsys, iris_csv):
     def out_of_memory(*args, **kwargs):
         raise MemoryError

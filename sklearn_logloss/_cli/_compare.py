@@ -179,7 +179,8 @@ def run_comparison(dataset, models, *, cv=5, random_state=0, threads=1):
     and ``return_estimator=True``, under
     ``threadpoolctl.threadpool_limits(threads)`` (BLAS and OpenMP), so that
     the fit times compare. ConvergenceWarnings are counted per model instead
-    of shown; other warnings are passed on, once each.
+    of shown; other warnings are passed on, once each (not once per fold or
+    model).
 
     Parameters
     ----------
@@ -218,7 +219,7 @@ def run_comparison(dataset, models, *, cv=5, random_state=0, threads=1):
     if isinstance(cv, int):
         cv = make_cv(cv, random_state)
     scoring = {"log_loss": neg_log_loss_scorer, "accuracy": "accuracy"}
-    results = []
+    results, others = [], []
     for name, model in models.items():
         with threadpool_limits(limits=threads), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -236,8 +237,9 @@ def run_comparison(dataset, models, *, cv=5, random_state=0, threads=1):
             except (ValueError, ArithmeticError) as exc:
                 raise CLIError(f"{name} failed on {dataset.name!r}: {_first_line(exc)}") from exc
         n_convergence = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
-        _pass_on_warnings(w for w in caught if not issubclass(w.category, ConvergenceWarning))
+        others += [w for w in caught if not issubclass(w.category, ConvergenceWarning)]
         results.append(ModelResult(name, cv_results, n_convergence, used_threads))
+    _pass_on_warnings(others)
     return results
 
 
@@ -300,7 +302,8 @@ def format_report(dataset, results, *, cv, alpha, n_train, random_state=0):
     """
     n_samples, n_features = dataset.X.shape
     lines = [
-        f"Dataset: {dataset.name} ({n_samples} samples, {n_features} features, "
+        f"Dataset: {dataset.name} ({n_samples} samples, {n_features} "
+        f"feature{'s' if n_features != 1 else ''}, "
         f"{dataset.n_classes} classes)",
         *dataset.notes,
         *format_columns(dataset),

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import warnings
 
 from threadpoolctl import threadpool_limits
 
@@ -72,7 +73,12 @@ def _run(argv):
             random_state=args.random_state,
             preprocessor=preprocessor,
         )
-        results = run_comparison(dataset, models, cv=cv, threads=args.threads)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = run_comparison(dataset, models, cv=cv, threads=args.threads)
+        for warning in caught:  # already one of each: say them in one line
+            message = " ".join(str(warning.message).split())
+            print(f"{PROG}: warning: {message}", file=sys.stderr)
         print(
             format_report(
                 dataset,
