@@ -1,5 +1,6 @@
 """Every registered solver reaches the lbfgs optimum and keeps its documented promises."""
 
+import importlib
 import tracemalloc
 import warnings
 
@@ -20,14 +21,15 @@ from sklearn_logloss import GDLogisticRegression, _solvers
 from sklearn_logloss._loss import LinearLogLoss
 from sklearn_logloss._solvers import (
     SOLVERS,
+    MomentumSubspaceSearch,
     StoppingRule,
-    _subspace_step,
     auto_solver,
     coarse_start,
     coarse_strides,
     momentum_gradient_sum,
     momentum_memory,
 )
+from sklearn_logloss._solvers.momentum import _subspace_step
 
 LOADERS = {
     "breast_cancer": load_breast_cancer,
@@ -226,22 +228,18 @@ def test_fit_makes_no_copy_of_dense_float64(n_samples, n_classes, n_features):
 
 
 @pytest.mark.parametrize("memory", [1, 8])
-def test_momentum_takes_the_conjugate_gradient_steps_on_a_quadratic_like_problem(
-    memory, monkeypatch
-):
+def test_momentum_takes_the_conjugate_gradient_steps_on_a_quadratic_like_problem(memory):
     # Near the optimum J is almost quadratic, so from a point close to it the
     # plane search behaves like conjugate gradients: on d = 4 weights plus an
     # intercept it lands (to rounding of the quadratic model) in 5 steps.
     # Searching over more previous steps keeps that property.
-    monkeypatch.setattr(_solvers, "SMALL_MEMORY", memory)
+    momentum = MomentumSubspaceSearch(memory=memory)
     X, y = scaled("iris")
     X, y = X[y < 2], y[y < 2]
     loss = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1.0, fit_intercept=True)
-    coef = SOLVERS["momentum"](
-        loss, loss.init_coef(), learning_rate="auto", max_iter=500, tol=1e-12
-    ).coef
+    coef = momentum(loss, loss.init_coef(), learning_rate="auto", max_iter=500, tol=1e-12).coef
     start = coef + 1e-4 * np.random.default_rng(0).standard_normal(coef.shape)
-    result = SOLVERS["momentum"](loss, start, learning_rate="auto", max_iter=5, tol=0.0)
+    result = momentum(loss, start, learning_rate="auto", max_iter=5, tol=0.0)
     _, grad = loss.objective_gradient(result.coef)
     _, grad_start = loss.objective_gradient(start)
     assert np.linalg.norm(grad) < 1e-6 * np.linalg.norm(grad_start)
@@ -276,7 +274,7 @@ def test_momentum_memory_is_eight_steps_on_small_problems_only():
 
 
 @pytest.mark.parametrize("name, n_classes", [("breast_cancer", 2), ("iris", 3)])
-def test_momentum_with_eight_steps_saves_iterations(name, n_classes, monkeypatch):
+def test_momentum_with_eight_steps_saves_iterations(name, n_classes):
     # The same optimum with 1 and 8 previous steps; 8 take fewer iterations,
     # never increase the objective, and the kept logits stay exact.
     X, y = scaled(name)
@@ -285,8 +283,7 @@ def test_momentum_with_eight_steps_saves_iterations(name, n_classes, monkeypatch
     )
     results = {}
     for memory in (1, 8):
-        monkeypatch.setattr(_solvers, "SMALL_MEMORY", memory)
-        results[memory] = SOLVERS["momentum"](
+        results[memory] = MomentumSubspaceSearch(memory=memory)(
             loss, loss.init_coef(), learning_rate="auto", max_iter=2000, tol=1e-10
         )
         history = results[memory].loss_history
@@ -336,10 +333,16 @@ def test_the_hot_loop_uses_numpy_blas_only():
     # the same cores, which slowed a digits fit 8x with default threads.
     import ast
     import inspect
+    import pkgutil
 
     from sklearn_logloss import _loss
 
-    for module in (_loss, _solvers):
+    modules = [_loss, _solvers]
+    for package in (_loss, _solvers):  # packages: every module in them
+        for info in pkgutil.iter_modules(getattr(package, "__path__", [])):
+            modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
+    assert len(modules) >= 8  # the solvers' package and its modules at least
+    for module in modules:
         tree = ast.parse(inspect.getsource(module))
         imported = {
             alias.name if isinstance(node, ast.Import) else f"{node.module}.{alias.name}"
@@ -372,7 +375,7 @@ def test_momentum_gradient_sum_on_large_binary_problems_only():
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-def test_momentum_gradient_sum_saves_iterations(sparse, monkeypatch):
+def test_momentum_gradient_sum_saves_iterations(sparse):
     # Nemirovski's gradient sum and the point itself as two more directions:
     # the same optimum in fewer iterations, the objective never increasing.
     X, y = large_binary(n_samples=20_000)
@@ -381,8 +384,7 @@ def test_momentum_gradient_sum_saves_iterations(sparse, monkeypatch):
     loss = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1e-4, fit_intercept=True)
     results = {}
     for extra in (False, True):
-        monkeypatch.setattr(_solvers, "momentum_gradient_sum", lambda loss, extra=extra: extra)
-        results[extra] = SOLVERS["momentum"](
+        results[extra] = MomentumSubspaceSearch(gradient_sum=extra)(
             loss, loss.init_coef(), learning_rate="auto", max_iter=500, tol=1e-10
         )
         history = results[extra].loss_history

@@ -1,0 +1,279 @@
+"""The solver loop, written once: what every solver records and reports.
+
+A solver is a subclass of :class:`Solver` that writes its update rule as
+steps: :meth:`Solver.setup` (the start), :meth:`Solver.step` (one
+iteration) and, where its stopping test differs, :meth:`Solver.check`. The
+loop around them, :meth:`Solver.__call__`, owns what every solver shares:
+the check that the loss offers what the solver ``requires``, the stopping
+rule, the iteration counter, the objective history, ``np.errstate``, the
+converged and stopped flags, the verbose report, the callback and the
+:class:`SolverResult`.
+"""
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._stopping import StoppingRule
+
+__all__ = ["CAPABILITIES", "IterationInfo", "NoStep", "Solver", "SolverResult"]
+
+#: What each capability a loss can list in ``loss.supports`` offers (the
+#: methods are those of the loss contract).
+CAPABILITIES = {
+    "logit_space": "the logits of every sample in memory",
+    "subsample": "subsamples of the rows",
+}
+
+
+@dataclass
+class SolverResult:
+    """What every solver returns.
+
+    Attributes
+    ----------
+    coef : ndarray
+        Final coefficients, in the layout of the loss (``loss.coef_shape``).
+    n_iter : int
+        Number of iterations (accepted steps).
+    loss_history : ndarray of shape (n_iter + 1,)
+        Objective at the start and after every iteration; the last entry is
+        the objective at ``coef``.
+    converged : bool
+        Whether the stopping rule was met before ``max_iter``.
+    grad_norm : float
+        Gradient norm at the last point where it was evaluated.
+    gap_estimate : float
+        The stopping rule's estimate of the relative gap ``(J - J*) / J`` there
+        (``inf`` before any curvature was seen).
+    learning_rate : float
+        The step size of the last iteration.
+    stopped : bool
+        Whether ``callback`` asked to stop (early stopping).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn_logloss._solvers import SOLVERS
+    >>> X, y = np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([0, 1, 0, 1])
+    >>> loss = LinearLogLoss(X, y, np.ones(4), n_classes=2, alpha=0.1, fit_intercept=True)
+    >>> result = SOLVERS["bb"](
+    ...     loss, loss.init_coef(), learning_rate="auto", max_iter=100, tol=1e-8
+    ... )
+    >>> result.converged, result.loss_history.shape == (result.n_iter + 1,)
+    (True, True)
+    """
+
+    coef: np.ndarray
+    n_iter: int
+    loss_history: np.ndarray
+    converged: bool
+    grad_norm: float
+    gap_estimate: float
+    learning_rate: float
+    stopped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IterationInfo:
+    """What a solver hands its callback after an iteration.
+
+    Attributes
+    ----------
+    iteration : int
+        The iteration just made (1 for the first).
+    coef : ndarray
+        The coefficients after it (the solver's own array: do not modify).
+    objective : float
+        The objective at ``coef``.
+    grad_norm : float
+        The gradient norm the stopping rule last recorded.
+    step_size : float
+        The step size of the iteration.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn_logloss._solvers import SOLVERS
+    >>> X, y = np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([0, 1, 0, 1])
+    >>> loss = LinearLogLoss(X, y, np.ones(4), n_classes=2, alpha=0.1, fit_intercept=True)
+    >>> class StopAfterTwo:
+    ...     def on_iteration(self, info):
+    ...         return info.iteration == 2
+    >>> result = SOLVERS["gd"](
+    ...     loss, loss.init_coef(), learning_rate="auto", max_iter=100, tol=1e-8,
+    ...     callback=StopAfterTwo(),
+    ... )
+    >>> result.n_iter, result.stopped
+    (2, True)
+    """
+
+    iteration: int
+    coef: np.ndarray
+    objective: float
+    grad_norm: float
+    step_size: float
+
+
+class NoStep(Exception):
+    """Raised by :meth:`Solver.step` when it cannot make a step: the run ends.
+
+    Parameters
+    ----------
+    converged : bool
+        Whether that counts as convergence (no step decreases the objective
+        beyond rounding) or not (no descent direction was found).
+    """
+
+    def __init__(self, converged):
+        super().__init__(converged)
+        self.converged = converged
+
+
+def _iteration_hook(callback):
+    """``callback`` as a function of an :class:`IterationInfo`, or None."""
+    if callback is None:
+        return None
+    on_iteration = getattr(callback, "on_iteration", None)
+    if on_iteration is not None:
+        return on_iteration
+    return lambda info: callback(info.coef)
+
+
+def check_requirements(solver, loss):
+    """Raise a ValueError when ``loss`` lacks a capability ``solver`` requires."""
+    missing = sorted(solver.requires - loss.supports)
+    if missing:
+        needs = " and ".join(
+            f"{CAPABILITIES.get(item, item)} (the loss capability {item!r})" for item in missing
+        )
+        raise ValueError(
+            f"solver={solver.name!r} needs {needs}, which {type(loss).__name__} does not offer. "
+            "Use solver='auto', which picks a solver this input supports, or another solver."
+        )
+
+
+class Solver:
+    """Base class of the solvers: the loop around an update rule.
+
+    A subclass sets :attr:`requires` and writes :meth:`setup` and
+    :meth:`step`; it keeps the current iterate in ``self.coef``,
+    ``self.objective`` and ``self.grad`` and its last step size in
+    ``self.step_size``. The loop makes at most ``max_iter`` steps and stops
+    at the first point where :meth:`check` returns True, where ``callback``
+    asks to stop, or where a step raises :class:`NoStep`.
+
+    A solver object holds its options only; every call runs on a copy of it,
+    so one object can serve several fits, even at the same time.
+
+    Parameters of a call
+    --------------------
+    loss : object
+        The objective, following the loss contract.
+    coef : ndarray of shape ``loss.coef_shape``
+        The starting point (not modified).
+    learning_rate : float or "auto"
+        The (first) step size; ``"auto"`` derives one from the loss.
+    max_iter : int
+        The most iterations to make.
+    tol : float
+        Tolerance of the :class:`~._stopping.StoppingRule`.
+    verbose : int, default=0
+        When positive, one line per iteration is printed.
+    callback : callable or object, default=None
+        Called after every iteration, the last included; a True return
+        stops the solver (``SolverResult.stopped``). Either a function
+        ``callback(coef) -> bool``, or an object whose method
+        ``on_iteration(info) -> bool`` takes an :class:`IterationInfo`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn_logloss._solvers import SOLVERS
+    >>> X, y = np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([0, 1, 0, 1])
+    >>> loss = LinearLogLoss(X, y, np.ones(4), n_classes=2, alpha=0.1, fit_intercept=True)
+    >>> result = SOLVERS["momentum"](
+    ...     loss, loss.init_coef(), learning_rate="auto", max_iter=100, tol=1e-10
+    ... )
+    >>> bool(result.converged), result.coef.shape
+    (True, (2, 1))
+    """
+
+    #: Capabilities (names in ``loss.supports``) the solver needs from the loss.
+    requires = frozenset()
+    #: The name the solver is registered under (for error messages).
+    name = None
+    #: The step size of the last iteration (reported and returned).
+    step_size = 0.0
+
+    def __call__(
+        self, loss, coef, *, learning_rate, max_iter, tol, verbose=0, callback=None
+    ) -> SolverResult:
+        check_requirements(self, loss)
+        return copy.copy(self)._run(loss, coef, learning_rate, max_iter, tol, verbose, callback)
+
+    def _run(self, loss, coef, learning_rate, max_iter, tol, verbose, callback):
+        self.loss = loss
+        objective, grad = self.setup(coef, learning_rate)
+        self.coef, self.objective, self.grad = coef, objective, grad
+        rule = self.rule = StoppingRule(loss, coef, grad, tol)
+        history = self.history = [objective]
+        hook = _iteration_hook(callback)
+        converged, stopped = rule(coef, objective, grad), False
+        n_iter = 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            while not converged and n_iter < max_iter:
+                try:
+                    self.step(n_iter + 1)
+                except NoStep as no_step:
+                    converged = no_step.converged
+                    break
+                n_iter += 1
+                history.append(self.objective)
+                converged = self.check()
+                if verbose:
+                    print(
+                        f"Iteration {n_iter}, objective = {self.objective:.10g}, "
+                        f"gradient norm = {rule.grad_norm:.4e}, step = {self.step_size:.4e}"
+                    )
+                if hook is not None:
+                    info = IterationInfo(
+                        n_iter, self.coef, self.objective, rule.grad_norm, self.step_size
+                    )
+                    if hook(info):
+                        stopped = True
+                        break
+        return SolverResult(
+            coef=self.coef,
+            n_iter=n_iter,
+            loss_history=np.asarray(history, dtype=np.float64),
+            converged=converged,
+            grad_norm=rule.grad_norm,
+            gap_estimate=rule.gap_estimate,
+            learning_rate=float(self.step_size),
+            stopped=stopped,
+        )
+
+    def setup(self, coef, learning_rate):
+        """Prepare a run from ``coef``; return the objective and gradient there.
+
+        ``self.loss`` is set; ``self.rule`` and ``self.history`` are not yet.
+        """
+        raise NotImplementedError
+
+    def step(self, iteration):
+        """Make iteration number ``iteration``: update ``coef``, ``objective``, ``grad``.
+
+        ``self.rule`` holds the stopping rule, last called at the current
+        point, and ``self.history`` the objective history so far. Raise
+        :class:`NoStep` when no step can be made.
+        """
+        raise NotImplementedError
+
+    def check(self):
+        """Whether to stop after a step: the stopping rule at the new point."""
+        return self.rule(self.coef, self.objective, self.grad)

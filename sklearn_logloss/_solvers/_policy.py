@@ -1,0 +1,249 @@
+"""Which solver, how much memory, which start: decisions from the loss's sizes.
+
+Every function here reads the loss contract's attributes only
+(``n_samples``, ``n_outputs``, ``n_features``, ``fit_intercept``,
+``alpha``, ``dtype``, ``data_nbytes``, ``supports``), never the data, and
+takes its thresholds as keyword parameters.
+"""
+
+import numpy as np
+
+from .._loss import SMALL_LOGITS
+
+__all__ = [
+    "auto_solver",
+    "coarse_start",
+    "coarse_strides",
+    "momentum_gradient_sum",
+    "momentum_memory",
+]
+
+
+def momentum_memory(loss, *, small_logits=SMALL_LOGITS, small_memory=8):
+    """How many previous steps ``"momentum"`` searches over.
+
+    One (the heavy ball) on large problems, where every further step would
+    add pointwise passes over the logits. On small problems (at most
+    ``small_logits`` logits, ``n_samples * n_outputs``) an iteration costs
+    mostly its fixed overhead and the extra directions cost a few matrix
+    products of a few thousand numbers: ``small_memory``.
+
+    Parameters
+    ----------
+    loss : object
+        A loss following the loss contract.
+    small_logits : int, default=SMALL_LOGITS
+        The most logits a small problem has.
+    small_memory : int, default=8
+        The steps kept on small problems.
+
+    Returns
+    -------
+    memory : int
+        ``small_memory`` on small problems, else 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn_logloss._solvers import momentum_memory
+    >>> X, y = np.zeros((100, 3)), np.arange(100) % 2
+    >>> loss = LinearLogLoss(X, y, np.ones(100), n_classes=2, alpha=1.0, fit_intercept=True)
+    >>> momentum_memory(loss), momentum_memory(loss, small_logits=99)
+    (8, 1)
+    """
+    return small_memory if loss.n_samples * loss.n_outputs <= small_logits else 1
+
+
+def momentum_gradient_sum(loss, *, small_logits=SMALL_LOGITS):
+    """Whether ``"momentum"`` also searches along the gradient sum and the point.
+
+    Only for two classes on large problems (more than ``small_logits``
+    samples), where the curvature along a pair of directions costs one pass
+    over ``n_samples`` numbers and the two directions save iterations. With
+    ``K`` classes a pair costs ``K`` passes, and on small problems the
+    per-iteration overhead they add outweighs what they save.
+
+    Parameters
+    ----------
+    loss : object
+        A loss following the loss contract.
+    small_logits : int, default=SMALL_LOGITS
+        The most samples a small problem has.
+
+    Returns
+    -------
+    gradient_sum : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn_logloss._solvers import momentum_gradient_sum
+    >>> X, y = np.zeros((100, 3)), np.arange(100) % 2
+    >>> loss = LinearLogLoss(X, y, np.ones(100), n_classes=2, alpha=1.0, fit_intercept=True)
+    >>> momentum_gradient_sum(loss), momentum_gradient_sum(loss, small_logits=99)
+    (False, True)
+    """
+    return loss.n_outputs == 1 and loss.n_samples > small_logits
+
+
+def auto_solver(loss, *, logits_fraction=0.25, logits_bytes=16 * 2**20, memory=None):
+    """Name of the solver that ``solver="auto"`` stands for.
+
+    ``"momentum"`` (fewest iterations, paths reproducible to rounding) when
+    the loss supports ``"logit_space"`` and the arrays of logits it keeps
+    (at most ``m + 4``: the logits, the probabilities and the directions')
+    take at most ``logits_fraction`` of the memory of the data or at most
+    ``logits_bytes``; ``"bb"`` (no stored logits) when they would take more,
+    as with many classes and few features; ``"agd"`` for a loss without
+    logit-space methods (Dask arrays).
+
+    Parameters
+    ----------
+    loss : object
+        A loss following the loss contract.
+    logits_fraction : float, default=0.25
+        The most memory the logits may take, as a fraction of ``loss.data_nbytes``...
+    logits_bytes : int, default=16 MiB
+        ... or in bytes, whichever is larger.
+    memory : int, default=None
+        ``m``, the steps ``"momentum"`` keeps; None: :func:`momentum_memory`.
+
+    Returns
+    -------
+    name : {"momentum", "bb", "agd"}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn_logloss._solvers import auto_solver
+    >>> X, y = np.zeros((100, 3)), np.arange(100) % 2
+    >>> loss = LinearLogLoss(X, y, np.ones(100), n_classes=2, alpha=1.0, fit_intercept=True)
+    >>> auto_solver(loss), auto_solver(loss, logits_bytes=0)
+    ('momentum', 'bb')
+    """
+    if "logit_space" not in loss.supports:
+        return "agd"
+    if memory is None:
+        memory = momentum_memory(loss)
+    needed = (memory + 4) * loss.n_samples * loss.n_outputs * loss.dtype.itemsize
+    return "momentum" if needed <= max(loss.data_nbytes * logits_fraction, logits_bytes) else "bb"
+
+
+def coarse_strides(loss, *, factor=8, samples_per_coef=20, min_size=2**20):
+    """Strides of the coarse problems :func:`coarse_start` solves, coarsest first.
+
+    Every power of ``factor`` whose subsample keeps at least
+    ``samples_per_coef`` samples per coefficient, when the problem is large
+    (``n_samples * n_coefficients >= min_size``; below that an iteration
+    costs little more than its fixed overhead, which a coarse problem does
+    not cut), penalized (``alpha > 0``: a subsample's minimizer then exists)
+    and supports ``"subsample"``; none otherwise.
+
+    Parameters
+    ----------
+    loss : object
+        A loss following the loss contract.
+    factor : int, default=8
+        Each coarse problem keeps every ``factor``-th sample of the next finer one.
+    samples_per_coef : int, default=20
+        The fewest samples per coefficient of a coarse problem.
+    min_size : int, default=2**20
+        The smallest ``n_samples * n_coefficients`` with coarse problems.
+
+    Returns
+    -------
+    strides : list of int
+        Decreasing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn_logloss._solvers import coarse_strides
+    >>> X, y = np.zeros((10_000, 4)), np.arange(10_000) % 2
+    >>> loss = LinearLogLoss(X, y, np.ones(10_000), n_classes=2, alpha=1.0, fit_intercept=True)
+    >>> coarse_strides(loss), coarse_strides(loss, min_size=0)
+    ([], [64, 8])
+    """
+    if not (loss.alpha > 0 and "subsample" in loss.supports):
+        return []
+    n_samples = loss.n_samples
+    n_coef = (loss.n_features + loss.fit_intercept) * loss.n_outputs
+    if n_samples * n_coef < min_size:
+        return []
+    strides, stride = [], factor
+    while n_samples // stride >= samples_per_coef * n_coef:
+        strides.append(stride)
+        stride *= factor
+    return strides[::-1]
+
+
+def coarse_start(loss, coef, *, max_iter, tol=1e-4, verbose=0, strides=None):
+    """A starting point from coarse problems (the start of ``solver="auto"``).
+
+    Solves the same objective on every ``stride``-th sample, coarsest first
+    (..., every 64th, then every 8th), each from the previous solution and
+    to the loose tolerance ``tol``, with :func:`auto_solver`'s solver; the
+    last solution starts the fit on all samples. A coarse problem with 8
+    times fewer samples costs about an eighth per iteration, and its
+    minimizer is within sampling error of the full one, so the full problem
+    starts where only its last few iterations remain (the idea of the
+    dynamic sample sizes of Byrd, Chin, Nocedal and Wu, 2012, and of
+    multilevel methods). Every update is still a gradient step, on the log
+    loss of a subsample.
+
+    Parameters
+    ----------
+    loss : object
+        A loss following the loss contract.
+    coef : ndarray
+        The starting point; returned unchanged when it is not zero (a warm
+        start).
+    max_iter : int
+        The most iterations on each coarse problem.
+    tol : float, default=1e-4
+        The tolerance of the coarse problems.
+    verbose : int, default=0
+        When positive, a line per coarse problem is printed.
+    strides : list of int, default=None
+        The strides, coarsest first; None: :func:`coarse_strides`.
+
+    Returns
+    -------
+    coef : ndarray
+        The solution of the finest coarse problem, or ``coef`` when there is none.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn_logloss._solvers import coarse_start
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((4000, 3))
+    >>> y = (X[:, 0] + rng.logistic(size=4000) > 0).astype(int)
+    >>> loss = LinearLogLoss(X, y, np.ones(4000), n_classes=2, alpha=1e-3, fit_intercept=True)
+    >>> start = coarse_start(loss, loss.init_coef(), max_iter=100, strides=[8])
+    >>> bool(loss.objective(start) < loss.objective(loss.init_coef()))
+    True
+    """
+    from . import SOLVERS  # the registry imports this module
+
+    if np.any(coef):
+        return coef
+    for stride in coarse_strides(loss) if strides is None else strides:
+        coarse = loss.subsample(stride)
+        if coarse is None:  # a class has no weight in this subsample
+            continue
+        name = auto_solver(coarse)
+        result = SOLVERS[name](coarse, coef, learning_rate="auto", max_iter=max_iter, tol=tol)
+        coef = result.coef
+        if verbose:
+            print(
+                f"Coarse problem on every {stride}th sample ({coarse.n_samples} samples, "
+                f"solver={name!r}): {result.n_iter} iterations, "
+                f"objective = {result.loss_history[-1]:.10g}"
+            )
+    return coef

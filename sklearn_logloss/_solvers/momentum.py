@@ -1,0 +1,246 @@
+"""Heavy-ball momentum with a subspace search (``solver="momentum"``)."""
+
+import math
+
+import numpy as np
+
+from ._driver import NoStep, Solver
+from ._policy import momentum_gradient_sum, momentum_memory
+
+__all__ = ["MomentumSubspaceSearch", "momentum_subspace_search"]
+
+#: Rows of the direction stack: the gradient's direction (then the new
+#: step), and with the gradient sum the weighted gradient sum and the point;
+#: the kept steps follow.
+_GRADIENT, _GRADIENT_SUM, _POINT = 0, 1, 2
+
+
+def _cholesky_or_failure(matrix):
+    """``(factor, None)``, or ``(None, j)`` with ``j`` the first direction at
+    which ``matrix`` stops being positive definite (numpy's LAPACK: scipy's
+    bundled BLAS is a second thread pool, which slows a fit that also uses
+    numpy's many times over when both spin on the same cores)."""
+    try:
+        return np.linalg.cholesky(matrix), None
+    except np.linalg.LinAlgError:
+        for size in range(2, len(matrix) + 1):
+            try:
+                np.linalg.cholesky(matrix[:size, :size])
+            except np.linalg.LinAlgError:
+                return None, size - 1
+    return None, len(matrix) - 1  # pragma: no cover (the full matrix failed)
+
+
+def _subspace_step(forms, slope):
+    """Coefficients minimizing the quadratic model ``slope @ c + c @ forms @ c / 2``.
+
+    Direction 0 is the gradient's. Directions without positive curvature, or
+    nearly in the span of earlier ones (a pivot of the Cholesky factor of
+    ``forms``, scaled to a unit diagonal, at most 1e-5), are dropped (their
+    coefficient is 0) and the model is solved on the rest. Falls back to the
+    first direction alone (a Cauchy step) when the minimizer is not a
+    descent direction; None when there is no positive curvature along the
+    first direction or no descent along it.
+    """
+    k = len(slope)
+    if not (forms[0, 0] > 0 and slope[0] < 0):
+        return None
+    if k == 2:  # the heavy ball: the same rule in closed form (the pivot is sqrt(det))
+        (f00, f01), (_, f11) = forms.tolist()
+        s0, s1 = slope.tolist()
+        det = f00 * f11 - f01 * f01
+        if f11 > 0 and det > 1e-10 * f00 * f11:
+            a, b = (f01 * s1 - f11 * s0) / det, (f01 * s0 - f00 * s1) / det
+            if s0 * a + s1 * b < 0:
+                return np.array([a, b])
+        return np.array([-s0 / f00, 0.0])
+    keep = range(k)
+    sub_forms, sub_slope = forms, slope
+    while len(keep) > 1:
+        diag = sub_forms.diagonal()
+        if diag.min() <= 0:  # no curvature along some direction
+            keep = np.asarray(keep)[diag > 0]
+        else:
+            scale = 1.0 / np.sqrt(diag)
+            scaled = sub_forms * scale[:, None] * scale
+            factor, failed = _cholesky_or_failure(scaled)
+            if factor is not None and factor.diagonal().min() > 1e-5:
+                c_sub = np.linalg.solve(scaled, sub_slope * -scale) * scale
+                if not sub_slope @ c_sub < 0:
+                    break
+                if len(keep) == k:
+                    return c_sub
+                c = np.zeros(k)
+                c[keep] = c_sub
+                return c
+            # Not positive definite from a direction on, or a direction
+            # nearly in the span of those before it: drop it.
+            drop = failed if factor is None else int(np.argmax(factor.diagonal() <= 1e-5))
+            keep = np.delete(keep, drop)
+        sub_forms, sub_slope = forms[np.ix_(keep, keep)], slope[keep]
+    c = np.zeros(k)
+    c[0] = -slope[0] / forms[0, 0]
+    return c
+
+
+class MomentumSubspaceSearch(Solver):
+    """Heavy-ball momentum with a subspace search (``"momentum"``).
+
+    Update ``w_{k+1} = w_k + a_k (-g_k) + sum_j b_{k,j} s_{k-j} + c_k G_k + e_k w_k``:
+    a gradient step ``-g_k = -grad J(w_k)`` plus momentum, a multiple of the
+    previous step ``s_{k-1} = w_k - w_{k-1}`` (Polyak's heavy ball) and of
+    the ``m - 1`` steps before it, plus, with the gradient sum, two
+    directions built from the same gradients: Nemirovski's weighted sum of
+    all gradients, ``G_k = -sum_{i<=k} omega_i g_i`` with
+    ``omega_i = 1/2 + sqrt(1/4 + omega_{i-1}^2)``, and ``w_k`` itself (a
+    rescaling of the whole model; ``w_k - w_0`` from a zero start). Every
+    iterate stays in the span of the gradients seen.
+
+    Step-size rule: the coefficients minimize the quadratic model of ``J``
+    on the subspace of these directions, built from the slopes ``g_k . d``
+    and the curvatures ``d^T H(w_k) d'`` along them (a Newton step on a
+    function of ``m + 3`` variables, ``m + 1`` without the two extra
+    directions, i.e. a line search in that many dimensions; see the loss's
+    ``hessian_forms``); directions nearly in the span of the others are left
+    out. A step that does not decrease ``J`` by 1e-4 of its predicted
+    first-order decrease is halved until it does, so ``loss_history`` never
+    increases (up to ``16 eps |J|`` of rounding). This is the SESOP method of
+    Narkiss and Zibulevsky (2005) with ``m`` previous steps and Nemirovski's
+    directions; with the heavy-ball step alone it is the conjugate gradient
+    method on a quadratic. As in nonlinear conjugate gradient methods, the
+    kept steps are dropped when consecutive gradients are far from
+    orthogonal, ``|g_k . g_{k-1}| > 0.2 ||g_k||^2`` (Powell's restart).
+    ``learning_rate`` is not used.
+
+    Cost: the logits of ``w_k`` and of every direction are kept (logits are
+    linear in the coefficients), so an iteration makes one product with ``X``
+    (the logits of the gradient) and one with ``X^T`` (the next gradient),
+    plus pointwise operations; a halving costs pointwise operations and one
+    product with ``X^T``. Memory: ``m + 4`` arrays of logits, shape
+    ``(n_outputs, n_samples)`` (``m + 3`` without the two extra
+    directions), and as many of scratch on small problems. The kept logits
+    are recomputed from the coefficients every 50 iterations (10 in float32)
+    so that rounding cannot accumulate.
+
+    Called as every solver (see :class:`~._driver.Solver`):
+    ``momentum_subspace_search(loss, coef, *, learning_rate, max_iter, tol,
+    verbose=0, callback=None) -> SolverResult``.
+
+    Parameters
+    ----------
+    memory : int, default=None
+        ``m``, the previous steps searched over; None: :func:`~._policy.momentum_memory`.
+    gradient_sum : bool, default=None
+        Whether to search along the gradient sum and the point too; None:
+        :func:`~._policy.momentum_gradient_sum`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn_logloss._solvers import MomentumSubspaceSearch
+    >>> X, y = np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([0, 1, 0, 1])
+    >>> loss = LinearLogLoss(X, y, np.ones(4), n_classes=2, alpha=0.1, fit_intercept=True)
+    >>> heavy_ball = MomentumSubspaceSearch(memory=1, gradient_sum=False)
+    >>> result = heavy_ball(loss, loss.init_coef(), learning_rate="auto", max_iter=100, tol=1e-8)
+    >>> result.converged
+    True
+    """
+
+    name = "momentum"
+    requires = frozenset({"logit_space"})
+
+    def __init__(self, memory=None, gradient_sum=None):
+        self.memory = memory
+        self.gradient_sum = gradient_sum
+
+    def setup(self, coef, learning_rate):
+        del learning_rate  # the subspace search sets the step sizes
+        loss = self.loss
+        self.rounding = 16 * np.finfo(loss.dtype).eps
+        if self.memory is None:
+            self.memory = momentum_memory(loss)
+        if self.gradient_sum is None:
+            self.gradient_sum = momentum_gradient_sum(loss)
+        # Rows: see _GRADIENT; the kept steps are a ring from row first_step
+        # on. The point's logits are the kept logits. Logits are arrays of
+        # the loss's namespace.
+        first_step = self.first_step = 3 if self.gradient_sum else 1
+        self.directions = np.zeros((first_step + self.memory, *coef.shape), dtype=coef.dtype)
+        self.logit_directions = loss.empty_logits(first_step + self.memory)
+        if self.gradient_sum:
+            self.logit_directions[_GRADIENT_SUM, ...] = 0
+            self.logits = self.logit_directions[_POINT, ...]
+        else:
+            self.logits = loss.empty_logits()
+        if np.any(coef):
+            loss.logits(coef, out=self.logits)
+        else:  # the logits of zero coefficients: no pass over X
+            self.logits[...] = 0
+        self.proba = loss.empty_logits()
+        self.kept = self.made = 0  # steps kept, steps made since the last restart
+        self.weight_sum = 0.0  # Nemirovski's omega of the last gradient
+        # Rounding accumulates in the kept logits at about eps per iteration.
+        self.refresh = 50 if loss.dtype.itemsize >= 8 else 10
+        self.previous_grad = None
+        return loss.objective_gradient_at(coef, self.logits, self.proba)
+
+    def _add_gradient(self):
+        """Put ``-g_k`` and its logits in row 0; update the gradient sum and the point."""
+        directions, logit_directions = self.directions, self.logit_directions
+        np.negative(self.grad, out=directions[_GRADIENT])
+        step_logits = self.loss.logits(directions[_GRADIENT], out=logit_directions[_GRADIENT, ...])
+        if self.gradient_sum:
+            # G_k / omega_k = (omega_{k-1} / omega_k) G_{k-1} / omega_{k-1} - g_k
+            new_weight_sum = 0.5 + math.sqrt(0.25 + self.weight_sum**2)
+            ratio, self.weight_sum = self.weight_sum / new_weight_sum, new_weight_sum
+            directions[_GRADIENT_SUM] *= ratio
+            directions[_GRADIENT_SUM] += directions[_GRADIENT]
+            logit_directions[_GRADIENT_SUM, ...] *= ratio
+            logit_directions[_GRADIENT_SUM, ...] += step_logits
+            directions[_POINT] = self.coef
+
+    def step(self, iteration):
+        loss, coef, grad = self.loss, self.coef, self.grad
+        directions, logit_directions, logits = self.directions, self.logit_directions, self.logits
+        self._add_gradient()
+        if self.kept and abs(float(np.vdot(grad, self.previous_grad))) > (
+            0.2 * self.rule.grad_norm**2
+        ):
+            self.kept = self.made = 0  # Powell's restart: the steps are no longer conjugate
+        self.previous_grad = grad
+        k = self.first_step + self.kept
+        forms = loss.hessian_forms(self.proba, logit_directions, directions[:k])
+        slope = directions[:k].reshape(k, -1) @ grad.ravel().astype(np.float64)
+        coefs = _subspace_step(forms, slope)
+        if coefs is None:
+            raise NoStep(converged=False)
+        self.step_size = float(coefs[_GRADIENT])
+        new_step = (coefs.astype(coef.dtype) @ directions[:k].reshape(k, -1)).reshape(coef.shape)
+        # The new step's logits replace the gradient's.
+        step_logits = loss.combine_into_first(coefs, logit_directions)
+        predicted = float(slope @ coefs)
+        objective = self.objective
+        logits += step_logits
+        for _ in range(60):
+            new_coef = coef + new_step
+            new_objective, new_grad = loss.objective_gradient_at(new_coef, logits, self.proba)
+            if new_objective <= objective + 1e-4 * predicted + self.rounding * abs(objective):
+                break
+            step_logits *= 0.5
+            logits -= step_logits
+            new_step *= 0.5
+            predicted *= 0.5
+        else:  # no decrease even for a tiny step: the rounding floor is reached
+            raise NoStep(converged=True)
+        self.coef, self.objective, self.grad = new_coef, new_objective, new_grad
+        slot = self.first_step + self.made % self.memory
+        directions[slot] = new_step
+        logit_directions[slot, ...] = step_logits
+        self.made += 1
+        self.kept = min(self.made, self.memory)
+        if iteration % self.refresh == 0:
+            loss.logits(new_coef, out=logits)
+
+
+momentum_subspace_search = MomentumSubspaceSearch()
