@@ -214,26 +214,34 @@ def _check_n_classes(classes):
         )
 
 
-def _check_total_weight(top):
+def _relative_weights(sample_weight, n_samples, codes, per_class):
+    """Sample weights times class weights, divided by their maximum (float64).
+
+    Weights are relative: dividing each factor by its largest value keeps the
+    model and keeps the products and their sum finite, so weights of 1e308
+    give the unit-weight model.
+    """
+    sample_weight = check_sample_weight(sample_weight, np.empty((n_samples, 0)), dtype=np.float64)
+    sample_weight = _by_maximum(sample_weight, np.max(sample_weight))
+    if per_class is not None:
+        sample_weight = sample_weight * _per_class_factors(per_class)[codes]
+        sample_weight = _by_maximum(sample_weight, np.max(sample_weight))
+    return sample_weight
+
+
+def _by_maximum(weights, top):
+    """``weights / top`` for their maximum ``top``, which must be positive."""
     if not top > 0:
         raise ValueError(
             "The sample weights (times the class weights) sum to zero; at least "
             "one sample needs a positive weight."
         )
+    return weights / float(top)
 
 
-def _relative_weights(sample_weight, n_samples, codes, per_class):
-    """Sample weights times class weights, divided by their maximum (float64).
-
-    Weights are relative: dividing by the largest keeps the model and keeps
-    their sum finite, so weights of 1e308 give the unit-weight model.
-    """
-    sample_weight = check_sample_weight(sample_weight, np.empty((n_samples, 0)), dtype=np.float64)
-    if per_class is not None:
-        sample_weight = sample_weight * per_class[codes]
-    top = float(np.max(sample_weight))
-    _check_total_weight(top)
-    return sample_weight / top
+def _per_class_factors(per_class):
+    top = np.max(per_class)
+    return per_class / top if top > 0 else per_class
 
 
 def _max_abs(X):
@@ -346,21 +354,19 @@ def _dask_arrays(estimator, X, y, sample_weight):
     _check_scale(max(float(highest), -float(lowest)), X.shape, X.dtype)
     classes, _ = _encode_labels(np.asarray(labels))
     codes = y.map_blocks(_encode, classes, dtype=np.intp)
-    weighted, counts = sample_weight is not None, None
+    counts = None
     if isinstance(estimator.class_weight, str):
         counts = da.bincount(codes, minlength=classes.shape[0]).compute()
     per_class = class_weights(estimator.class_weight, classes, counts)
-    top = 1.0
     if sample_weight is None:
         sample_weight = da.ones(X.shape[0], chunks=(X.chunks[0],), dtype=np.float64)
     else:
         sample_weight = _dask_sample_weight(sample_weight, X)
     if per_class is not None:
-        sample_weight = sample_weight * codes.map_blocks(_take, per_class, dtype=np.float64)
-    if per_class is not None or weighted:
-        top = float(sample_weight.max().compute())
-    _check_total_weight(top)
-    sample_weight = (sample_weight / top).astype(X.dtype)
+        factors = codes.map_blocks(_take, _per_class_factors(per_class), dtype=np.float64)
+        sample_weight = sample_weight * factors
+        sample_weight = _by_maximum(sample_weight, sample_weight.max().compute())
+    sample_weight = sample_weight.astype(X.dtype)
     estimator.n_features_in_ = X.shape[1]
     estimator.__dict__.pop("feature_names_in_", None)
     return X, codes, classes, sample_weight
@@ -368,7 +374,8 @@ def _dask_arrays(estimator, X, y, sample_weight):
 
 def _dask_sample_weight(sample_weight, X):
     """Dask ``sample_weight`` chunked like the rows of ``X``, checked on its
-    extremes (and by scikit-learn on its shape, when that is wrong)."""
+    extremes (and by scikit-learn on its shape, when that is wrong), divided
+    by its maximum."""
     import dask
     import dask.array as da
 
@@ -383,7 +390,7 @@ def _dask_sample_weight(sample_weight, X):
     extremes = np.array(dask.compute(sample_weight.min(), sample_weight.max()))
     if not (np.all(np.isfinite(extremes)) and extremes[0] >= 0):
         raise ValueError("sample_weight must be finite and non-negative.")
-    return sample_weight
+    return _by_maximum(sample_weight, extremes[1])
 
 
 def _encode(labels, classes):
