@@ -5,6 +5,9 @@ these private helpers have other signatures (and array API dispatch needs the
 separately installed array-api-compat, a test extra).
 """
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sklearn
@@ -181,11 +184,87 @@ def test_max_float_dtype():
             assert max_float_dtype(xp, device) == xp.float64  # CPU devices
 
 
-def test_compat_exports_only_what_the_package_uses():
-    assert sorted(_compat.__all__) == [
-        "_BaseScorer",
-        "array_api_namespace",
-        "check_sample_weight",
-        "max_float_dtype",
-        "to_numpy",
-    ]
+# --------------------------------------------------------------------------
+# _compat is the only door to private scikit-learn names, and every name it
+# exports is used
+# --------------------------------------------------------------------------
+
+PACKAGE = Path(_compat.__file__).parent
+
+
+def _imported_names(tree, module):
+    """``(module, name)`` of each import in ``tree``, relative imports resolved
+    against the dotted ``module`` the tree was parsed from."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from ((alias.name, None) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            source = node.module or ""
+            if node.level:
+                base = module.split(".")[: -node.level]
+                source = ".".join([*base, source] if source else base)
+            yield from ((source, alias.name) for alias in node.names)
+
+
+def _private_sklearn_imports(tree, module):
+    found = []
+    for source, name in _imported_names(tree, module):
+        parts = source.split(".")
+        if parts[0] != "sklearn":
+            continue
+        if any(part.startswith("_") for part in parts) or (name or "").startswith("_"):
+            found.append(f"{source}.{name}" if name else source)
+    return found
+
+
+def _package_modules():
+    """``{dotted module name: syntax tree}`` of every module of the package."""
+    modules = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = ["sklearn_logloss", *path.relative_to(PACKAGE).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules[".".join(parts)] = ast.parse(path.read_text(encoding="utf-8"))
+    return modules
+
+
+def test_only_compat_imports_private_scikit_learn_names():
+    offenders = {
+        module: found
+        for module, tree in _package_modules().items()
+        if module != "sklearn_logloss._compat"
+        and (found := _private_sklearn_imports(tree, module))
+    }
+    assert offenders == {}
+    # _compat itself does, so the detector finds what it looks for
+    compat = _package_modules()["sklearn_logloss._compat"]
+    assert "sklearn.utils._array_api._convert_to_numpy" in _private_sklearn_imports(
+        compat, "sklearn_logloss._compat"
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from sklearn.utils._array_api import get_namespace",
+        "from sklearn.utils.validation import _check_sample_weight",
+        "import sklearn.metrics._scorer",
+        "from ..utils._x import y",  # relative, inside a vendored sklearn: not ours
+    ],
+)
+def test_private_import_detector(source):
+    found = _private_sklearn_imports(ast.parse(source), "sklearn.a.b")
+    assert found and all(name.startswith("sklearn.") for name in found)
+
+
+def test_every_compat_export_is_imported_by_the_package():
+    used = {
+        name
+        for module, tree in _package_modules().items()
+        if module != "sklearn_logloss._compat"
+        for source, name in _imported_names(tree, module)
+        if source == "sklearn_logloss._compat"
+    }
+    assert set(_compat.__all__) <= used, set(_compat.__all__) - used
+    # and nothing is imported from _compat that it does not export
+    assert used <= set(_compat.__all__), used - set(_compat.__all__)
