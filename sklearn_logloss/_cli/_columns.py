@@ -118,10 +118,12 @@ def select_columns(columns, *, drop=(), keep=(), categorical=()):
 
 def _hint(present, n_distinct, n_rows):
     """A note on a categorical column that is mostly numbers, or nearly one value per row."""
-    text = [value for value in present.tolist() if not _is_number(value)]
-    if text and len(text) <= 0.1 * len(present):
-        examples = ", ".join(repr(value) for value in sorted(set(text))[:3])
-        return f"{len(text)} cells not numbers: {examples}; see --na-values"
+    distinct = set(present.tolist())
+    text = sorted(str(value) for value in distinct if not _is_number(value))
+    if text and len(text) <= 0.1 * len(distinct):
+        n_cells = int(np.isin(present, np.array(text, dtype=object)).sum())
+        examples = ", ".join(repr(value) for value in text[:3])
+        return f"{n_cells} cells not numbers: {examples}; see --na-values"
     if n_distinct > n_rows / 2:
         return "nearly one per row"
     return ""
@@ -226,10 +228,10 @@ def _wrap(first, items, *, indent):
     lines, line = [], first
     for i, item in enumerate(items):
         text = item + ("," if i < len(items) - 1 else "")
-        if i == 0:
+        if i == 0 and len(line) + len(text) <= _WIDTH:
             line += text
         elif len(line) + 1 + len(text) > _WIDTH:
-            lines.append(line)
+            lines.append(line.rstrip())
             line = " " * indent + text
         else:
             line += " " + text
