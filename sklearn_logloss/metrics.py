@@ -185,8 +185,9 @@ def _scale_back(value, exponent):
         return math.ldexp(float(value), exponent)
     except OverflowError:
         raise ValueError(
-            "The weighted sum of the losses exceeds the float64 range; pass "
-            "normalize=True or smaller sample_weight."
+            "The weighted mean or sum of the losses exceeds the float64 range: "
+            "sample_weight too large for normalize=False, or with weights of both "
+            "signs nearly cancelling."
         ) from None
 
 
