@@ -11,7 +11,9 @@ the installed packages (``_ext/offline_inventories.py``): the build downloads
 nothing and the built site reads offline.
 """
 
+import os
 import re
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -72,6 +74,7 @@ html_title = f"sklearn-logloss {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_prev_next": False,
+    "header_links_before_dropdown": 9,
     # The benchmark tables and the examples' code need the full width.
     "secondary_sidebar_items": {
         "*": ["page-toc", "sourcelink"],
@@ -201,6 +204,54 @@ def _write_benchmarks_fragment():
 
 
 _write_benchmarks_fragment()
+
+
+def _write_cli_fragments():
+    """Run the command line as ``cli.rst`` shows it, and keep what it printed.
+
+    ``docs/_generated/`` receives ``help.txt`` (``--help``), ``run.txt`` (the
+    comparison on breast_cancer) and ``curves.png`` (its ``--plot``), so the
+    page shows what this version really prints. A failing command fails the
+    build.
+    """
+    out = HERE / "_generated"
+    out.mkdir(exist_ok=True)
+    env = {**os.environ, "COLUMNS": "90", "MPLBACKEND": "Agg"}
+    commands = {
+        "help.txt": ["--help"],
+        "run.txt": ["--dataset", "breast_cancer", "--plot", str(out / "curves.png")],
+    }
+    for name, arguments in commands.items():
+        process = subprocess.run(
+            [sys.executable, "-m", "sklearn_logloss", *arguments],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=out,
+            timeout=600,
+        )
+        if process.returncode != 0:
+            raise RuntimeError(f"python -m sklearn_logloss {' '.join(arguments)}: {process.stderr}")
+        text = process.stdout.replace(str(out / "curves.png"), "curves.png")
+        if not (out / name).is_file() or (out / name).read_text() != text:
+            (out / name).write_text(text)
+
+
+_write_cli_fragments()
+
+
+def _write_changelog_fragment():
+    """``docs/_generated/changelog.txt``, ``CHANGELOG.md`` as reST (for ``changelog.rst``)."""
+    markdown = (ROOT / "CHANGELOG.md").read_text()
+    # The title is the page's own; the version headings become rubrics.
+    body = markdown.split("\n", 1)[1]
+    text = "\n".join(_markdown_to_rest(body)) + "\n"
+    target = HERE / "_generated" / "changelog.txt"
+    if not target.is_file() or target.read_text() != text:
+        target.write_text(text)
+
+
+_write_changelog_fragment()
 
 
 _TRAILING_UNDERSCORE = re.compile(r"\b([A-Za-z]\w*?)_(?=[\s,)])")
