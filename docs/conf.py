@@ -231,7 +231,8 @@ def _write_cli_fragments():
             timeout=600,
         )
         if process.returncode != 0:
-            raise RuntimeError(f"python -m sklearn_logloss {' '.join(arguments)}: {process.stderr}")
+            command = " ".join(["python -m sklearn_logloss", *arguments])
+            raise RuntimeError(f"{command} failed:\n{process.stderr}")
         text = process.stdout.replace(str(out / "curves.png"), "curves.png")
         if not (out / name).is_file() or (out / name).read_text() != text:
             (out / name).write_text(text)
