@@ -155,12 +155,13 @@ def block_sums(X, target, sample_weight, coef, fit_intercept, xp=np, *, gradient
     return loss_sum, data_gradient(X, residuals, fit_intercept, xp)
 
 
-def gram_product(X, sample_weight, v, fit_intercept, xp=np, device=None, wide=np.float64):
+def gram_product(X, sample_weight, v, fit_intercept, xp=np, device=None, wide=None):
     """``Xt^T S Xt v`` of a block (``S``: the diagonal of weights), float64 NumPy.
 
     ``v`` is a float64 NumPy vector of ``n_features + fit_intercept`` numbers.
     The products with ``X`` run in its dtype; the weighting and the
-    intercept's sum in ``wide``, the widest float dtype of ``device``.
+    intercept's sum in ``wide``, the widest float dtype of ``device``
+    (default: float64 of ``xp``).
     """
     n_features = X.shape[1]
     if xp is np:
@@ -173,7 +174,7 @@ def gram_product(X, sample_weight, v, fit_intercept, xp=np, device=None, wide=np
     if xp is np:
         weighted = np.asarray(xv, dtype=np.float64) * sample_weight
     else:
-        weighted = xp.astype(xv, wide) * sample_weight
+        weighted = xp.astype(xv, xp.float64 if wide is None else wide) * sample_weight
     product = X.T @ (
         weighted.astype(X.dtype, copy=False) if xp is np else xp.astype(weighted, X.dtype)
     )
@@ -205,7 +206,7 @@ def hessian_form_sums(
     ``proba`` (shape ``(n_outputs, n_rows)``) holds the probabilities
     recorded by :func:`~._pointwise.loss_gradient`, ``directions`` a stack of
     ``k`` logit arrays ``u`` (shape ``(k, n_outputs, n_rows)``) and
-    ``forms`` is a float64 NumPy ``(k, k)`` array. One logit: ``p_n`` is the
+    ``forms`` is a symmetric float64 NumPy ``(k, k)`` array. One logit: ``p_n`` is the
     probability of the class not observed and the form ``p_n (1 - p_n) u_n
     v_n``. One matrix product for all pairs, or (NumPy, ``pairwise=True``) a
     dot product per pair, which streams faster on long rows and needs no

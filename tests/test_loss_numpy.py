@@ -1,115 +1,16 @@
-"""The loss module against scipy.special, finite differences and its own linearity."""
+"""The NumPy / sparse loss (``_loss/_numpy.py``): blocks, logit space, subsamples, bounds.
 
-import warnings
+References are written with ``scipy.special`` and explicit matrix products, or
+come from finite differences and the linearity of the logits.
+"""
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
-from scipy.special import expit, log_expit, log_softmax, logsumexp, softmax
+from scipy.special import expit, log_expit, log_softmax
 
-from sklearn_logloss._loss import (
-    SMALL_LOGITS,
-    LinearLogLoss,
-    binary_loss_gradient,
-    multinomial_loss_gradient,
-)
-
-EXTREME = np.array([-1e6, -800.0, -40.0, -1.0, -1e-12, 0.0, 1e-12, 1.0, 40.0, 800.0, 1e6])
-
-
-def binary_logits(dtype):
-    rng = np.random.default_rng(0)
-    # |z| from 1e-3 to 700: exp(-|z|) from near 1 to below both epsilons,
-    # where log1p(e) = e and the rounding of 1 + e loses e entirely.
-    magnitudes = np.geomspace(1e-3, 700, 60)
-    return np.concatenate([rng.normal(scale=5, size=40), magnitudes, -magnitudes, EXTREME]).astype(
-        dtype
-    )
-
-
-def per_sample_binary(z, y):
-    """Per-sample losses and gradients, one unit weight at a time."""
-    losses, grads = [], []
-    for i in range(z.shape[0]):
-        weight = np.zeros_like(z)
-        weight[i] = 1.0
-        loss_sum, grad = binary_loss_gradient(z.copy(), (1 - 2 * y).astype(z.dtype), weight)
-        losses.append(loss_sum)
-        grads.append(grad[i] if grad[i] != 0 else 0.0)
-    return np.array(losses), np.array(grads)
-
-
-@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-6)])
-@pytest.mark.parametrize("label", [0, 1])
-def test_binary_pointwise_equals_scipy(dtype, rtol, label):
-    z = binary_logits(dtype)
-    y = np.full(z.shape[0], label)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no overflow / invalid-value RuntimeWarning
-        losses, grads = per_sample_binary(z, y)
-    z64 = z.astype(np.float64)
-    expected_loss = -log_expit(z64 if label == 1 else -z64)
-    # Relative accuracy even for losses far below the epsilon: no absolute
-    # floor but the smallest number the dtype holds (float32 underflows at 1e-45).
-    atol = np.finfo(dtype).smallest_subnormal
-    assert_allclose(losses, expected_loss, rtol=rtol, atol=atol)
-    # p - y without cancellation: -expit(-z) for y = 1 (expit(z) - 1 would
-    # round to 0 at z = 40, where the exact value is -4.2e-18).
-    expected_grad = expit(z64) if label == 0 else -expit(-z64)
-    assert_allclose(grads, expected_grad, rtol=rtol, atol=atol)
-    # Saturated cases are exact: a true positive at logit -800 costs 800.
-    if label == 1 and dtype == np.float64:
-        assert losses[np.flatnonzero(z == -800.0)[0]] == 800.0
-        assert losses[np.flatnonzero(z == -1e6)[0]] == 1e6
-
-
-def test_binary_sum_and_probabilities():
-    rng = np.random.default_rng(1)
-    z = rng.normal(scale=3, size=200)
-    y = rng.integers(2, size=200)
-    weight = rng.uniform(0, 2, size=200)
-    proba = np.empty_like(z)
-    loss_sum, grad = binary_loss_gradient(
-        z.copy(), (1 - 2 * y).astype(float), weight, proba_out=proba
-    )
-    loss = -np.where(y == 1, log_expit(z), log_expit(-z))
-    assert loss_sum == pytest.approx(loss @ weight, rel=1e-13)
-    exact = np.where(y == 1, -expit(-z), expit(z))
-    assert_allclose(grad, weight * exact, rtol=1e-12, atol=1e-300)
-    # The probability of the class not observed: p(1 - p) is the curvature.
-    assert_allclose(proba, np.where(y == 1, expit(-z), expit(z)), rtol=1e-13)
-    assert (
-        binary_loss_gradient(z.copy(), (1 - 2 * y).astype(float), weight, gradient=False)[1]
-        is None
-    )
-
-
-@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-6)])
-def test_multinomial_pointwise_equals_scipy(dtype, rtol):
-    rng = np.random.default_rng(2)
-    n_classes = 4
-    random = rng.normal(scale=5, size=(30, n_classes))
-    extreme = rng.choice(EXTREME, size=(40, n_classes))
-    logits = np.vstack([random, extreme]).astype(dtype)  # (n_samples, n_classes)
-    y = rng.integers(n_classes, size=logits.shape[0])
-    weight = rng.uniform(0.1, 2, size=logits.shape[0]).astype(dtype)
-    proba = np.empty_like(logits.T)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        loss_sum, grad = multinomial_loss_gradient(
-            np.ascontiguousarray(logits.T), y, weight, proba_out=proba
-        )
-    z = logits.astype(np.float64)
-    losses = logsumexp(z, axis=1) - z[np.arange(len(y)), y]
-    assert_allclose(losses, -log_softmax(z, axis=1)[np.arange(len(y)), y], rtol=1e-12)
-    assert loss_sum == pytest.approx(losses @ weight, rel=rtol)
-    expected = (softmax(z, axis=1) - np.eye(n_classes)[y]) * weight[:, None]
-    # p - 1 for the true class cancels: an absolute error of one rounding of 1.
-    atol = 4 * np.finfo(dtype).eps * weight.max() if dtype == np.float32 else 1e-300
-    assert_allclose(grad.T, expected, rtol=rtol, atol=atol)
-    assert_allclose(proba.T, softmax(z, axis=1), rtol=rtol, atol=np.finfo(dtype).tiny)
-    assert np.all(np.isfinite(grad))
+from sklearn_logloss._loss import SMALL_LOGITS, LinearLogLoss
 
 
 def make_loss(n_classes, sparse=False, dtype=np.float64, fit_intercept=True, n_samples=300):
@@ -257,3 +158,56 @@ def test_curvature_bounds(n_classes):
     eig = np.linalg.eigvalsh(X.T @ (X * weight[:, None]))[-1]
     curvature = 0.25 if n_classes == 2 else 0.5
     assert lipschitz == pytest.approx(curvature * eig + loss.alpha, rel=1e-6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_subsample_is_the_loss_of_the_kept_rows(n_classes, sparse):
+    # The coarse problem of every 4th sample: the same objective, gradient,
+    # bounds and Hessian forms as a loss built from those rows and their
+    # weights as given, while its weights stay views of the parent's
+    # normalized ones (normalized once: the subsample divides its sums).
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(1000, 6))
+    if sparse:
+        X[rng.random(X.shape) < 0.6] = 0.0
+        X = sp.csr_matrix(X)
+    codes = rng.integers(n_classes, size=1000)
+    weight = rng.uniform(0.2, 3, size=1000)
+    model = dict(n_classes=n_classes, alpha=0.05, fit_intercept=True)
+    loss = LinearLogLoss(X, codes, weight, **model)
+    coarse = loss.subsample(4)
+    fresh = LinearLogLoss(X[::4], codes[::4], weight[::4], **model)
+    assert np.shares_memory(coarse._weight, loss._weight)
+    if not sparse:
+        assert np.shares_memory(coarse.X, loss.X)
+    assert coarse.n_samples == 250
+    assert coarse.weight_sum == pytest.approx(weight[::4].sum(), rel=1e-13)
+    coef = rng.normal(size=loss.coef_shape)
+    j, g = coarse.objective_gradient(coef)
+    j_fresh, g_fresh = fresh.objective_gradient(coef)
+    assert j == pytest.approx(j_fresh, rel=1e-13)
+    assert coarse.objective(coef) == pytest.approx(j_fresh, rel=1e-13)
+    assert_allclose(g, g_fresh, rtol=1e-12, atol=1e-15)
+    assert coarse.trace_bound() == pytest.approx(fresh.trace_bound(), rel=1e-13)
+    assert coarse.lipschitz_bound() == pytest.approx(fresh.lipschitz_bound(), rel=1e-12)
+    logits, proba = coarse.logits(coef), coarse.empty_logits()
+    j_at, g_at = coarse.objective_gradient_at(coef, logits, proba)
+    assert j_at == pytest.approx(j_fresh, rel=1e-13)
+    assert_allclose(g_at, g_fresh, rtol=1e-12, atol=1e-15)
+    dirs = rng.normal(size=(2, *loss.coef_shape))
+    logit_dirs = coarse.empty_logits(2)
+    for d, out in zip(dirs, logit_dirs, strict=True):
+        coarse.logits(d, out=out)
+    fresh_proba = fresh.empty_logits()
+    fresh.objective_gradient_at(coef, fresh.logits(coef), fresh_proba)
+    assert_allclose(
+        coarse.hessian_forms(proba, logit_dirs, dirs),
+        fresh.hessian_forms(fresh_proba, logit_dirs, dirs),
+        rtol=1e-12,
+    )
+    # A class without weight among the kept samples: no coarse problem.
+    only_zero = LinearLogLoss(
+        np.ones((4, 1)), [0, 1, 0, 1], np.ones(4), n_classes=2, alpha=1.0, fit_intercept=False
+    )
+    assert only_zero.subsample(2) is None
