@@ -233,8 +233,8 @@ def _by_maximum(weights, top):
     """``weights / top`` for their maximum ``top``, which must be positive."""
     if not top > 0:
         raise ValueError(
-            "The sample weights (times the class weights) sum to zero; at least "
-            "one sample needs a positive weight."
+            "The sample weights (sample_weight times class_weight) sum to zero; at "
+            "least one sample needs a positive weight."
         )
     return weights / float(top)
 

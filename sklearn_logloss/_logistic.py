@@ -136,9 +136,10 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
         Whether to fit an (unpenalized) intercept per logit.
 
     class_weight : dict, "balanced" or None, default=None
-        Weights associated with classes, ``{class_label: weight}``. With
-        ``"balanced"`` the weights are ``n_samples / (n_classes *
-        np.bincount(y))``. They multiply ``sample_weight``.
+        Weights associated with classes, ``{class_label: weight}``, finite and
+        non-negative. With ``"balanced"`` the weights are ``n_samples /
+        (n_classes * np.bincount(y))``. They multiply ``sample_weight``; only
+        the ratios of these products matter.
 
     warm_start : bool, default=False
         When True and the estimator was fitted on the same classes and
@@ -383,8 +384,7 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
         return self
 
     def _store_coef(self, coef, loss):
-        # The fitted attributes keep the dtype of X (float32 in, float32 out)
-        # whatever precision the solver worked in.
+        # The fitted attributes keep the dtype of X, whatever the solver's precision.
         fitted = np.asarray(coef, dtype=loss.dtype)
         self.coef_ = np.ascontiguousarray(fitted[: loss.n_features].T)
         if self.fit_intercept:
