@@ -76,26 +76,67 @@ def test_dask_fit_string_labels_and_class_weight(client):
         np.testing.assert_allclose(got.coef_, expected.coef_, rtol=1e-7, atol=1e-9)
 
 
+def _gathered(result):
+    """The arrays and scalars in a result brought back to the client."""
+    if isinstance(result, (list, tuple)):
+        return [item for part in result for item in _gathered(part)]
+    if isinstance(result, dict):
+        return _gathered(list(result.values()))
+    return [np.asarray(result)]
+
+
 def test_dask_gradient_is_reduced_over_blocks_without_gathering_x(client, monkeypatch):
-    # Computing the whole X on the client would call Array.compute on X itself;
-    # the fit only ever computes small reductions.
+    # Everything the cluster computes for the client comes back through
+    # Client.gather (dask.compute, Array.compute, the loss's own tasks): watch
+    # that, not one way of asking for it. Only reductions may come back: per
+    # chunk a loss sum and a gradient sum (n_features + 1 numbers), scalars,
+    # the classes, the class counts; never the rows of X.
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     dX = da.from_array(X, chunks=(200, 30))
-    computed_shapes = []
-    original = da.Array.compute
+    gathered = []
+    original = distributed.Client.gather
 
-    def spy(self, *args, **kwargs):
-        computed_shapes.append(self.shape)
-        return original(self, *args, **kwargs)
+    def spy(self, futures, *args, **kwargs):
+        result = original(self, futures, *args, **kwargs)
+        gathered.append(_gathered(result))
+        return result
 
-    monkeypatch.setattr(da.Array, "compute", spy)
-    GDLogisticRegression(alpha=1e-1, tol=1e-3).fit(dX, da.from_array(y, chunks=200))
-    assert computed_shapes, "the fit computes its reductions with Array.compute"
-    # Only reductions come back: scalars, the classes (unknown length) or counts.
-    sizes = [np.prod(shape) for shape in computed_shapes]
-    assert all(np.isnan(size) or size <= len(y) for size in sizes)
-    assert X.shape not in computed_shapes
+    monkeypatch.setattr(distributed.Client, "gather", spy)
+    model = GDLogisticRegression(alpha=1e-1, tol=1e-3).fit(dX, da.from_array(y, chunks=200))
+    # At least one gather per evaluation of the objective (3 chunks each).
+    assert len(gathered) > model.n_iter_
+    coef_size = X.shape[1] + 1
+    assert max(array.size for arrays in gathered for array in arrays) <= coef_size
+    assert max(sum(a.nbytes for a in arrays) for arrays in gathered) < X.nbytes / 20
+    loss_gathers = [arrays for arrays in gathered if len(arrays) == 6]  # 3 x (sum, gradient)
+    assert loss_gathers, "the loss is reduced over the 3 chunks on the cluster"
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_dask_loss_sums_equal_the_numpy_loss_on_the_cluster(client, n_classes):
+    # The chunks' sums (the linear layer's functions, pickled to the workers)
+    # add up to the NumPy loss's values; the weights are normalized once.
+    from sklearn_logloss._loss import DaskLinearLogLoss, LinearLogLoss
+
+    X, y = make_classification(900, 6, n_informative=4, n_classes=n_classes, random_state=2)
+    weights = np.random.default_rng(2).uniform(0.5, 2.0, len(y))
+    model = dict(n_classes=n_classes, alpha=0.1, fit_intercept=True)
+    expected = LinearLogLoss(X, y, weights, **model)
+    loss = DaskLinearLogLoss(
+        da.from_array(X, chunks=(250, 3)),
+        da.from_array(y, chunks=250),
+        da.from_array(weights, chunks=300),
+        **model,
+    )
+    assert loss.weight_sum == pytest.approx(weights.sum(), rel=1e-14)
+    coef = np.random.default_rng(3).normal(size=loss.coef_shape)
+    value, grad = loss.objective_gradient(coef)
+    expected_value, expected_grad = expected.objective_gradient(coef)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-11, atol=1e-14)
+    assert loss.trace_bound() == pytest.approx(expected.trace_bound(), rel=1e-12)
+    assert loss.lipschitz_bound() == pytest.approx(expected.lipschitz_bound(n_iter=20), rel=1e-10)
 
 
 @pytest.mark.parametrize(
