@@ -55,15 +55,13 @@ class SolverResult:
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_logloss._loss import LinearLogLoss
-    >>> from sklearn_logloss._solvers import SOLVERS
-    >>> X, y = np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([0, 1, 0, 1])
-    >>> loss = LinearLogLoss(X, y, np.ones(4), n_classes=2, alpha=0.1, fit_intercept=True)
-    >>> result = SOLVERS["bb"](
-    ...     loss, loss.init_coef(), learning_rate="auto", max_iter=100, tol=1e-8
+    >>> from sklearn_logloss._solvers import SolverResult
+    >>> result = SolverResult(
+    ...     coef=np.zeros((3, 1)), n_iter=0, loss_history=np.array([np.log(2)]),
+    ...     converged=False, grad_norm=0.5, gap_estimate=np.inf, learning_rate=0.0,
     ... )
-    >>> result.converged, result.loss_history.shape == (result.n_iter + 1,)
-    (True, True)
+    >>> result.loss_history.shape == (result.n_iter + 1,), result.stopped
+    (True, False)
     """
 
     coef: np.ndarray
@@ -95,19 +93,20 @@ class IterationInfo:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn_logloss._loss import LinearLogLoss
-    >>> from sklearn_logloss._solvers import SOLVERS
-    >>> X, y = np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([0, 1, 0, 1])
-    >>> loss = LinearLogLoss(X, y, np.ones(4), n_classes=2, alpha=0.1, fit_intercept=True)
-    >>> class StopAfterTwo:
+    A callback object that stops after two iterations:
+
+    >>> class StopAtTwo:
     ...     def on_iteration(self, info):
     ...         return info.iteration == 2
-    >>> result = SOLVERS["gd"](
-    ...     loss, loss.init_coef(), learning_rate="auto", max_iter=100, tol=1e-8,
-    ...     callback=StopAfterTwo(),
-    ... )
-    >>> result.n_iter, result.stopped
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn_logloss._loss import make_loss
+    >>> from sklearn_logloss._solvers import gradient_descent
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> loss = make_loss(X / X.max(0), y, np.ones(569), n_classes=2, alpha=0, fit_intercept=True)
+    >>> run = gradient_descent(loss, loss.init_coef(), learning_rate="auto", max_iter=100,
+    ...                        tol=1e-8, callback=StopAtTwo())
+    >>> run.n_iter, run.stopped
     (2, True)
     """
 
@@ -164,43 +163,34 @@ class Solver:
     ``self.objective`` and ``self.grad`` and its last step size in
     ``self.step_size``. The loop makes at most ``max_iter`` steps and stops
     at the first point where :meth:`check` returns True, where ``callback``
-    asks to stop, or where a step raises :class:`NoStep`.
+    asks to stop, or where a step raises :class:`NoStep`. A call checks
+    first that ``loss.supports`` holds every capability in ``requires``.
 
     A solver object holds its options only; every call runs on a copy of it,
     so one object can serve several fits, even at the same time.
 
-    Parameters of a call
-    --------------------
-    loss : object
-        The objective, following the loss contract.
-    coef : ndarray of shape ``loss.coef_shape``
-        The starting point (not modified).
-    learning_rate : float or "auto"
-        The (first) step size; ``"auto"`` derives one from the loss.
-    max_iter : int
-        The most iterations to make.
-    tol : float
-        Tolerance of the :class:`~._stopping.StoppingRule`.
-    verbose : int, default=0
-        When positive, one line per iteration is printed.
-    callback : callable or object, default=None
-        Called after every iteration, the last included; a True return
-        stops the solver (``SolverResult.stopped``). Either a function
-        ``callback(coef) -> bool``, or an object whose method
-        ``on_iteration(info) -> bool`` takes an :class:`IterationInfo`.
-
     Examples
     --------
+    A new solver is a subclass with a setup and a step; the loop is inherited:
+
     >>> import numpy as np
-    >>> from sklearn_logloss._loss import LinearLogLoss
-    >>> from sklearn_logloss._solvers import SOLVERS
-    >>> X, y = np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([0, 1, 0, 1])
-    >>> loss = LinearLogLoss(X, y, np.ones(4), n_classes=2, alpha=0.1, fit_intercept=True)
-    >>> result = SOLVERS["momentum"](
-    ...     loss, loss.init_coef(), learning_rate="auto", max_iter=100, tol=1e-10
-    ... )
-    >>> bool(result.converged), result.coef.shape
-    (True, (2, 1))
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.preprocessing import scale
+    >>> from sklearn_logloss._loss import make_loss
+    >>> from sklearn_logloss._solvers import Solver
+    >>> class FixedStep(Solver):
+    ...     name = "fixed"
+    ...     def setup(self, coef, learning_rate):
+    ...         self.step_size = learning_rate
+    ...         return self.loss.objective_gradient(coef)
+    ...     def step(self, iteration):
+    ...         self.coef = self.coef - self.step_size * self.grad
+    ...         self.objective, self.grad = self.loss.objective_gradient(self.coef)
+    >>> X, y = load_iris(return_X_y=True)
+    >>> loss = make_loss(scale(X), y, np.ones(150), n_classes=3, alpha=1e-2, fit_intercept=True)
+    >>> fit = FixedStep()(loss, loss.init_coef(), learning_rate=1.0, max_iter=5000, tol=1e-6)
+    >>> fit.converged, bool(fit.loss_history[-1] < fit.loss_history[0])
+    (True, True)
     """
 
     #: Capabilities (names in ``loss.supports``) the solver needs from the loss.
@@ -213,6 +203,32 @@ class Solver:
     def __call__(
         self, loss, coef, *, learning_rate, max_iter, tol, verbose=0, callback=None
     ) -> SolverResult:
+        """Minimize ``loss`` from ``coef``.
+
+        Parameters
+        ----------
+        loss : object
+            The objective, following the loss contract.
+        coef : ndarray of shape ``loss.coef_shape``
+            The starting point (not modified).
+        learning_rate : float or "auto"
+            The (first) step size; ``"auto"`` derives one from the loss.
+        max_iter : int
+            The most iterations to make.
+        tol : float
+            Tolerance of the :class:`~._stopping.StoppingRule`.
+        verbose : int, default=0
+            When positive, one line per iteration is printed.
+        callback : callable or object, default=None
+            Called after every iteration, the last included; a True return
+            stops the solver (``SolverResult.stopped``). Either a function
+            ``callback(coef) -> bool``, or an object whose method
+            ``on_iteration(info) -> bool`` takes an :class:`IterationInfo`.
+
+        Returns
+        -------
+        result : SolverResult
+        """
         check_requirements(self, loss)
         return copy.copy(self)._run(loss, coef, learning_rate, max_iter, tol, verbose, callback)
 

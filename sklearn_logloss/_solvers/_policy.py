@@ -44,12 +44,12 @@ def momentum_memory(loss, *, small_logits=SMALL_LOGITS, small_memory=8):
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn.datasets import load_iris
     >>> from sklearn_logloss._solvers import momentum_memory
-    >>> X, y = np.zeros((100, 3)), np.arange(100) % 2
-    >>> loss = LinearLogLoss(X, y, np.ones(100), n_classes=2, alpha=1.0, fit_intercept=True)
-    >>> momentum_memory(loss), momentum_memory(loss, small_logits=99)
+    >>> from sklearn_logloss._loss import make_loss
+    >>> X, y = load_iris(return_X_y=True)  # 150 samples, 3 logits each
+    >>> iris = make_loss(X, y, y * 0.0 + 1, n_classes=3, alpha=1.0, fit_intercept=True)
+    >>> momentum_memory(iris), momentum_memory(iris, small_logits=449)
     (8, 1)
     """
     return small_memory if loss.n_samples * loss.n_outputs <= small_logits else 1
@@ -67,9 +67,10 @@ def momentum_gradient_sum(loss, *, small_logits=SMALL_LOGITS):
     Parameters
     ----------
     loss : object
-        A loss following the loss contract.
+        A loss following the loss contract; its ``n_outputs`` and
+        ``n_samples`` are read.
     small_logits : int, default=SMALL_LOGITS
-        The most samples a small problem has.
+        The most samples of a small problem.
 
     Returns
     -------
@@ -78,11 +79,11 @@ def momentum_gradient_sum(loss, *, small_logits=SMALL_LOGITS):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_logloss._loss import LinearLogLoss
     >>> from sklearn_logloss._solvers import momentum_gradient_sum
-    >>> X, y = np.zeros((100, 3)), np.arange(100) % 2
-    >>> loss = LinearLogLoss(X, y, np.ones(100), n_classes=2, alpha=1.0, fit_intercept=True)
-    >>> momentum_gradient_sum(loss), momentum_gradient_sum(loss, small_logits=99)
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> binary = LinearLogLoss(np.zeros((100, 3)), np.arange(100) % 2, np.ones(100),
+    ...                        n_classes=2, alpha=1.0, fit_intercept=True)
+    >>> momentum_gradient_sum(binary), momentum_gradient_sum(binary, small_logits=99)
     (False, True)
     """
     return loss.n_outputs == 1 and loss.n_samples > small_logits
@@ -116,12 +117,14 @@ def auto_solver(loss, *, logits_fraction=0.25, logits_bytes=16 * 2**20, memory=N
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn_logloss._loss import LinearLogLoss
+    Four arrays of 100 logits fit in 16 MiB, not in 0 bytes:
+
+    >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn_logloss._solvers import auto_solver
-    >>> X, y = np.zeros((100, 3)), np.arange(100) % 2
-    >>> loss = LinearLogLoss(X, y, np.ones(100), n_classes=2, alpha=1.0, fit_intercept=True)
-    >>> auto_solver(loss), auto_solver(loss, logits_bytes=0)
+    >>> from sklearn_logloss._loss import make_loss
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> cancer = make_loss(X, y, y * 0.0 + 1, n_classes=2, alpha=1.0, fit_intercept=True)
+    >>> auto_solver(cancer), auto_solver(cancer, logits_bytes=0)
     ('momentum', 'bb')
     """
     if "logit_space" not in loss.supports:
@@ -160,11 +163,15 @@ def coarse_strides(loss, *, factor=8, samples_per_coef=20, min_size=2**20):
 
     Examples
     --------
+    10000 samples and 5 coefficients: too small for coarse problems by
+    default; every 64th and every 8th sample with ``min_size=0``:
+
     >>> import numpy as np
-    >>> from sklearn_logloss._loss import LinearLogLoss
     >>> from sklearn_logloss._solvers import coarse_strides
-    >>> X, y = np.zeros((10_000, 4)), np.arange(10_000) % 2
-    >>> loss = LinearLogLoss(X, y, np.ones(10_000), n_classes=2, alpha=1.0, fit_intercept=True)
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> codes = np.arange(10_000) % 2
+    >>> loss = LinearLogLoss(np.zeros((10_000, 4)), codes, np.ones(10_000),
+    ...                      n_classes=2, alpha=1.0, fit_intercept=True)
     >>> coarse_strides(loss), coarse_strides(loss, min_size=0)
     ([], [64, 8])
     """

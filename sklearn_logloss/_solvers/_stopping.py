@@ -54,17 +54,15 @@ class StoppingRule:
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn_logloss._loss import make_loss
     >>> from sklearn_logloss._solvers import StoppingRule
-    >>> X, y = np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([0, 1, 0, 1])
-    >>> loss = LinearLogLoss(X, y, np.ones(4), n_classes=2, alpha=0.1, fit_intercept=True)
-    >>> coef = loss.init_coef()
-    >>> objective, grad = loss.objective_gradient(coef)
-    >>> rule = StoppingRule(loss, coef, grad, tol=1e-6)
-    >>> rule(coef, objective, grad)  # no curvature seen yet: no estimate
-    False
-    >>> rule.gap_estimate
-    inf
+    >>> loss = make_loss(np.eye(3), np.array([0, 1, 0]), np.ones(3),
+    ...                  n_classes=2, alpha=1.0, fit_intercept=False)
+    >>> start = loss.init_coef()
+    >>> value, grad = loss.objective_gradient(start)
+    >>> rule = StoppingRule(loss, start, grad, tol=1e-6)
+    >>> rule(start, value, grad), rule.gap_estimate  # no curvature seen yet: no estimate
+    (False, inf)
     """
 
     def __init__(self, loss, coef, grad, tol):

@@ -32,22 +32,22 @@ class AcceleratedGradientDescent(Solver):
     rule the returned point is ``x_{k+1}``, one gradient step further, whose
     gradient norm is at most twice that.
 
-    Called as every solver (see :class:`~._driver.Solver`):
-    ``accelerated_gradient_descent(loss, coef, *, learning_rate, max_iter, tol,
-    verbose=0, callback=None) -> SolverResult``.
-
     Examples
     --------
+    On the standardized wine data, the objective never increases:
+
+    >>> from sklearn.datasets import load_wine
+    >>> from sklearn.preprocessing import scale
     >>> import numpy as np
-    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> X, y = load_wine(return_X_y=True)
+    >>> from sklearn_logloss._loss import make_loss
+    >>> wine = make_loss(scale(X), y, np.ones(178), n_classes=3, alpha=1e-3, fit_intercept=True)
     >>> from sklearn_logloss._solvers import accelerated_gradient_descent
-    >>> X, y = np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([0, 1, 0, 1])
-    >>> loss = LinearLogLoss(X, y, np.ones(4), n_classes=2, alpha=0.1, fit_intercept=True)
-    >>> result = accelerated_gradient_descent(
-    ...     loss, loss.init_coef(), learning_rate="auto", max_iter=1000, tol=1e-8
+    >>> run = accelerated_gradient_descent(
+    ...     wine, wine.init_coef(), learning_rate="auto", max_iter=1000, tol=1e-8
     ... )
-    >>> bool(np.all(np.diff(result.loss_history) <= 0))
-    True
+    >>> run.converged, bool(np.all(np.diff(run.loss_history) <= 0))
+    (True, True)
     """
 
     name = "agd"

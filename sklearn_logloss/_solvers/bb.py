@@ -36,21 +36,17 @@ class BarzilaiBorwein(Solver):
     constant, one pass over ``X``). Each trial costs one evaluation of the
     objective and its gradient; no logits are kept.
 
-    Called as every solver (see :class:`~._driver.Solver`):
-    ``barzilai_borwein(loss, coef, *, learning_rate, max_iter, tol, verbose=0,
-    callback=None) -> SolverResult``.
-
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn_logloss._loss import make_loss
     >>> from sklearn_logloss._solvers import barzilai_borwein
-    >>> X, y = np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([0, 1, 0, 1])
-    >>> loss = LinearLogLoss(X, y, np.ones(4), n_classes=2, alpha=0.1, fit_intercept=True)
-    >>> result = barzilai_borwein(
-    ...     loss, loss.init_coef(), learning_rate="auto", max_iter=1000, tol=1e-8
-    ... )
-    >>> result.converged
+    >>> X, y = make_classification(n_samples=500, random_state=0)
+    >>> problem = make_loss(X, y, np.ones(500), n_classes=2, alpha=1e-3, fit_intercept=True)
+    >>> barzilai_borwein(
+    ...     problem, problem.init_coef(), learning_rate="auto", max_iter=1000, tol=1e-8
+    ... ).converged
     True
     """
 

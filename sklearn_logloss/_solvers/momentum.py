@@ -122,10 +122,6 @@ class MomentumSubspaceSearch(Solver):
     are recomputed from the coefficients every 50 iterations (10 in float32)
     so that rounding cannot accumulate.
 
-    Called as every solver (see :class:`~._driver.Solver`):
-    ``momentum_subspace_search(loss, coef, *, learning_rate, max_iter, tol,
-    verbose=0, callback=None) -> SolverResult``.
-
     Parameters
     ----------
     memory : int, default=None
@@ -136,14 +132,17 @@ class MomentumSubspaceSearch(Solver):
 
     Examples
     --------
+    The heavy ball alone (one kept step, no extra directions):
+
     >>> import numpy as np
-    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn_logloss._loss import make_loss
     >>> from sklearn_logloss._solvers import MomentumSubspaceSearch
-    >>> X, y = np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([0, 1, 0, 1])
-    >>> loss = LinearLogLoss(X, y, np.ones(4), n_classes=2, alpha=0.1, fit_intercept=True)
     >>> heavy_ball = MomentumSubspaceSearch(memory=1, gradient_sum=False)
-    >>> result = heavy_ball(loss, loss.init_coef(), learning_rate="auto", max_iter=100, tol=1e-8)
-    >>> result.converged
+    >>> X = np.stack([np.linspace(-2, 2, 40), np.cos(np.arange(40))], axis=1)
+    >>> labels = (np.sin(5 * X[:, 0]) > 0).astype(int)
+    >>> curve = make_loss(X, labels, np.ones(40), n_classes=2, alpha=0.1, fit_intercept=True)
+    >>> run = heavy_ball(curve, curve.init_coef(), learning_rate="auto", max_iter=99, tol=1e-8)
+    >>> run.converged
     True
     """
 
