@@ -74,7 +74,9 @@ html_title = f"sklearn-logloss {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_prev_next": False,
-    "header_links_before_dropdown": 9,
+    # One header row at 1280 px: a search button instead of the wide search field.
+    "header_links_before_dropdown": 6,
+    "navbar_persistent": ["search-button"],
     # The benchmark tables and the examples' code need the full width.
     "secondary_sidebar_items": {
         "*": ["page-toc", "sourcelink"],
