@@ -21,7 +21,6 @@ import functools
 
 import pytest
 import sklearn
-from _pytest.mark import ParameterSet
 from sklearn.metrics import log_loss as sklearn_log_loss
 
 from sklearn_logloss import log_loss
@@ -73,6 +72,8 @@ def _ours(value):
 
 
 LOG_LOSS_NAMES = {"log_loss", "unnormalized_log_loss"}
+# The class of pytest.param(...) cases, without importing pytest's private module.
+ParameterSet = type(pytest.param(None))
 
 
 def _refers_to_log_loss(value):
