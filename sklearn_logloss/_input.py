@@ -33,6 +33,13 @@ from ._loss import make_loss
 __all__ = ["EarlyStopping", "FitInput", "fit_input", "is_dask_array", "partial_fit_input"]
 
 _FLOATS = [np.float64, np.float32]
+# X's finiteness is checked with its scale, in the same pass (_check_numpy_values).
+_NUMPY_CHECKS = {
+    "accept_sparse": ["csr", "csc"],
+    "dtype": _FLOATS,
+    "order": "C",
+    "ensure_all_finite": False,
+}
 
 
 @dataclass(frozen=True)
@@ -85,8 +92,8 @@ def fit_input(estimator, X, y, sample_weight):
         X, codes, classes, sample_weight = _array_api_arrays(estimator, X, y, sample_weight)
         loss = _loss(estimator, X, codes, sample_weight, classes)
         return FitInput(loss, classes, namespace=namespace)
-    X, y = validate_data(estimator, X, y, accept_sparse=["csr", "csc"], dtype=_FLOATS, order="C")
-    _check_scale(_max_abs(X), X.shape, X.dtype)
+    X, y = validate_data(estimator, X, y, **_NUMPY_CHECKS)
+    _check_numpy_values(estimator, X)
     classes, codes = _encode_labels(y)
     per_class = class_weights(estimator.class_weight, classes, np.bincount(codes))
     sample_weight = _relative_weights(sample_weight, X.shape[0], codes, per_class)
@@ -135,16 +142,8 @@ def partial_fit_input(estimator, X, y, classes, sample_weight):
             "frequencies of a stream are unknown. Pass a dict of class weights, "
             "e.g. computed with sklearn.utils.class_weight.compute_class_weight."
         )
-    X, y = validate_data(
-        estimator,
-        X,
-        y,
-        accept_sparse=["csr", "csc"],
-        dtype=_FLOATS,
-        order="C",
-        reset=first_call,
-    )
-    _check_scale(_max_abs(X), X.shape, X.dtype)
+    X, y = validate_data(estimator, X, y, reset=first_call, **_NUMPY_CHECKS)
+    _check_numpy_values(estimator, X)
     check_classification_targets(y)
     classes = classes if first_call else estimator.classes_
     unknown = ~np.isin(y, classes)
@@ -201,9 +200,10 @@ def _encode_labels(y):
     """``(classes, codes)`` of classification targets; at least two classes."""
     assert_all_finite(y, input_name="y")
     check_classification_targets(y)
-    classes, codes = np.unique(y, return_inverse=True)
+    classes = np.unique(y)
     _check_n_classes(classes)
-    return classes, codes
+    # a binary search per label: cheaper than np.unique's sort for the inverse
+    return classes, np.searchsorted(classes, y)
 
 
 def _check_n_classes(classes):
@@ -244,29 +244,43 @@ def _per_class_factors(per_class):
     return per_class / top if top > 0 else per_class
 
 
-def _max_abs(X):
-    """The largest magnitude in NumPy or sparse ``X`` (no copy of ``X``)."""
-    values = X.data if sp.issparse(X) else X
-    if values.size == 0:
-        return 0.0
-    return max(float(values.max()), -float(values.min()))
+# The sum of the squared entries of X bounds the curvature of the loss, from
+# which the step sizes come; it must stay this far below the largest float, for
+# the small factors the solvers multiply it by.
+_SCALE_MARGIN = 1024.0
 
 
-def _check_scale(max_abs, shape, dtype):
-    """Reject ``X`` whose sums of squared entries overflow ``dtype``.
+def _squares_limit(dtype):
+    return float(np.finfo(dtype).max) / _SCALE_MARGIN
 
-    The gradient's step size comes from sums of products of entries of ``X``
-    (the curvature of the loss), over at most every entry.
+
+def _sum_of_squares(values):
+    """``sum(values**2)`` of a 1-D NumPy array in one pass, inf on overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.dot(values, values))
+
+
+def _check_numpy_values(estimator, X):
+    """One pass over NumPy or sparse ``X``: finite, and not too large to square.
+
+    Takes the place of scikit-learn's finiteness check (``validate_data`` is
+    called with ``ensure_all_finite=False``), whose errors it raises for NaN
+    and infinity.
     """
-    dtype = np.dtype(dtype)
-    limit = math.sqrt(float(np.finfo(dtype).max) / max(shape[0] * shape[1], 1))
-    if not max_abs <= limit:
-        raise ValueError(
-            f"X holds values up to {max_abs:.3g} in magnitude: the sums of their "
-            f"products over {shape[0]} samples and {shape[1]} features overflow "
-            f"{dtype.name} (entries up to {limit:.3g} are accepted). Scale the "
-            "features, e.g. with sklearn.preprocessing.StandardScaler."
-        )
+    values = X.data if sp.issparse(X) else X.reshape(-1)
+    if _sum_of_squares(values) <= _squares_limit(X.dtype):
+        return
+    assert_all_finite(values, estimator_name=type(estimator).__name__, input_name="X")
+    _scale_error(max(float(values.max()), -float(values.min())), X.dtype)
+
+
+def _scale_error(max_abs, dtype):
+    raise ValueError(
+        f"X holds values up to {max_abs:.3g} in magnitude: the sum of their squares, "
+        f"from which the step sizes of gradient descent are computed, overflows "
+        f"{np.dtype(dtype).name}. Scale the features, e.g. with "
+        "sklearn.preprocessing.StandardScaler."
+    )
 
 
 def _loss(estimator, X, codes, sample_weight, classes):
@@ -317,8 +331,9 @@ def _array_api_arrays(estimator, X, y, sample_weight):
     xp, _ = array_api_namespace(X)
     X = validate_data(estimator, X, dtype=[xp.float64, xp.float32])
     dtype = np.float32 if X.dtype == xp.float32 else np.float64
-    if X.shape[0] * X.shape[1]:
-        _check_scale(max(float(xp.max(X)), -float(xp.min(X))), X.shape, dtype)
+    norm = float(xp.linalg.vector_norm(X))
+    if not norm <= math.sqrt(_squares_limit(dtype)):
+        _scale_error(max(float(xp.max(X)), -float(xp.min(X))), dtype)
     y = column_or_1d(to_numpy(y), warn=True)
     check_consistent_length(X, y)
     classes, codes = _encode_labels(y)
@@ -332,8 +347,9 @@ def _array_api_arrays(estimator, X, y, sample_weight):
 def _dask_arrays(estimator, X, y, sample_weight):
     """Validated Dask ``X`` chunked by rows, with lazy codes and relative weights.
 
-    Only small results travel to the client: the classes, the extremes of
-    ``X`` and of the weights, and the class counts for ``"balanced"``.
+    Only small results travel to the client: the classes, the sum of squares
+    of each block of ``X``, the extremes of the weights, and the class counts
+    for ``"balanced"``.
     """
     import dask
     import dask.array as da
@@ -348,10 +364,15 @@ def _dask_arrays(estimator, X, y, sample_weight):
     check_consistent_length(X, y)
     X = X.rechunk({1: -1})
     y = y.rechunk((X.chunks[0],))
-    lowest, highest, labels = dask.compute(X.min(), X.max(), da.unique(y))
-    if not np.all(np.isfinite([lowest, highest])):
-        raise ValueError("Input X contains NaN or infinity.")
-    _check_scale(max(float(highest), -float(lowest)), X.shape, X.dtype)
+    block_squares = X.map_blocks(_block_squares, drop_axis=1, chunks=((1,) * X.numblocks[0],))
+    block_squares, labels = dask.compute(block_squares, da.unique(y))
+    with np.errstate(over="ignore", invalid="ignore"):
+        squares = float(np.sum(block_squares))
+    if not squares <= _squares_limit(X.dtype):
+        lowest, highest = dask.compute(X.min(), X.max())
+        if not np.all(np.isfinite([lowest, highest])):
+            raise ValueError("Input X contains NaN or infinity.")
+        _scale_error(max(float(highest), -float(lowest)), X.dtype)
     classes, _ = _encode_labels(np.asarray(labels))
     codes = y.map_blocks(_encode, classes, dtype=np.intp)
     counts = None
@@ -391,6 +412,10 @@ def _dask_sample_weight(sample_weight, X):
     if not (np.all(np.isfinite(extremes)) and extremes[0] >= 0):
         raise ValueError("sample_weight must be finite and non-negative.")
     return _by_maximum(sample_weight, extremes[1])
+
+
+def _block_squares(block):
+    return np.array([_sum_of_squares(np.ascontiguousarray(block).reshape(-1))])
 
 
 def _encode(labels, classes):

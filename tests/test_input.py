@@ -1,7 +1,5 @@
 """``_input``: every kind of input becomes the same loss, classes and weights."""
 
-import math
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -13,7 +11,6 @@ from sklearn.utils.class_weight import compute_class_weight, compute_sample_weig
 from sklearn_logloss import GDLogisticRegression
 from sklearn_logloss._input import (
     EarlyStopping,
-    _check_scale,
     _relative_weights,
     class_weights,
     fit_input,
@@ -97,16 +94,28 @@ def test_weights_without_a_positive_entry_raise():
 # scale of X
 
 
-def test_check_scale_limit_is_the_overflow_of_the_sum_of_squares():
-    shape = (100, 10)
-    limit = math.sqrt(np.finfo(np.float64).max / 1000)
-    _check_scale(limit * 0.999, shape, np.float64)  # accepted
-    with pytest.raises(ValueError, match=r"X holds values up to .* overflow float64"):
-        _check_scale(limit * 1.001, shape, np.float64)
-    with pytest.raises(ValueError, match="overflow float32"):
-        _check_scale(1e18, shape, np.float32)
-    with pytest.raises(ValueError, match="X holds values up to nan"):
-        _check_scale(np.nan, shape, np.float64)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_sum_of_squares_of_x_is_limited(dtype):
+    X, y = make_classification(50, 4, random_state=0)
+    X = X.astype(dtype)
+    squares = float(np.sum(X.astype(np.float64) ** 2))
+    limit = float(np.finfo(dtype).max) / 1024
+    below = X * dtype(np.sqrt(0.99 * limit / squares))
+    problem = fit_input(GDLogisticRegression(), below, y, None)  # accepted
+    assert problem.loss.dtype == dtype
+    above = X * dtype(np.sqrt(1.01 * limit / squares))
+    name = np.dtype(dtype).name
+    with pytest.raises(ValueError, match=rf"X holds values up to .* overflows {name}"):
+        fit_input(GDLogisticRegression(), above, y, None)
+
+
+@pytest.mark.parametrize("bad, match", [(np.nan, "Input X contains NaN"), (np.inf, "infinity")])
+def test_non_finite_x_gets_scikit_learns_error(bad, match):
+    X, y = make_classification(50, 4, random_state=0)
+    X[3, 2] = bad
+    for data in (X, sp.csr_matrix(X)):
+        with pytest.raises(ValueError, match=match):
+            fit_input(GDLogisticRegression(), data, y, None)
 
 
 def test_fit_input_checks_the_scale_of_sparse_and_empty_columns():
