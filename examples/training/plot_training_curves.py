@@ -139,16 +139,25 @@ print(
 # %%
 # :meth:`LossCurveDisplay.from_estimator <sklearn_logloss.LossCurveDisplay.from_estimator>`
 # finds both curves on the fitted estimator. Left: the values; the training
-# objective keeps falling while the validation loss turns up. Right: with
-# ``gap=True`` the same curves as their distance to their own best value.
-# That distance is exactly 0 at the best iteration, which a log axis cannot
-# draw; the right panel therefore uses a symmetric-log axis (linear below
-# 1e-3), on which the validation curve touches 0 at the dotted line.
+# objective keeps falling while the validation loss turns up. Right: the same
+# curves as their distance to their own best value, the quantity that
+# ``gap=True`` draws on a log axis. That distance is exactly 0 at the best
+# iteration, which a log axis cannot show, so here it is drawn from the
+# fitted attributes on a symmetric-log axis (linear below 1e-3): the
+# validation curve touches 0 at the dotted line, the best iteration.
 fig, (ax_values, ax_gap) = plt.subplots(1, 2, figsize=(11, 4))
 LossCurveDisplay.from_estimator(early, ax=ax_values, name="early stopping")
-LossCurveDisplay.from_estimator(early, ax=ax_gap, name="early stopping", gap=True)
+curves = {
+    "training objective": (early.loss_history_, "-"),
+    "validation log loss": (early.validation_loss_history_, "--"),
+}
+for label, (values, style) in curves.items():
+    ax_gap.plot(values - values.min(), ls=style, color="tab:blue", label=label)
 ax_gap.set_yscale("symlog", linthresh=1e-3)
 ax_gap.set_ylim(bottom=0)
+ax_gap.set_xlabel("iteration")
+ax_gap.set_ylabel("gap to the best value, J - min J")
+ax_gap.legend()
 for ax in (ax_values, ax_gap):
     ax.axvline(early.best_iteration_, color="gray", ls=":")
 ax_values.annotate(
