@@ -57,6 +57,7 @@ ax.bar(
 )
 ax.set_xticks(index, [f"y={y}\np={p}" for y, p in zip(y_true, p_mistake, strict=True)])
 ax.set_ylabel("per-sample log loss")
+ax.set_ylim(0, 6)  # room for the legend above the bars
 ax.set_title("Two confident mistakes carry most of the mean log loss")
 ax.legend()
 fig.tight_layout()
@@ -106,6 +107,6 @@ ax.axvline(results[names[0]][0], color="black", linestyle="--", label="base-rate
 ax.set_xscale("log")
 ax.set_xlabel("5-fold CV log loss (log scale)")
 ax.set_title("breast_cancer: log loss against the base-rate baseline")
-ax.legend()
+ax.legend(loc="center right")  # the middle row's bar is short: nothing under it
 fig.tight_layout()
 plt.show()
