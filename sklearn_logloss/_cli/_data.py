@@ -162,7 +162,8 @@ def load_csv(
     ------
     CLIError
         If the file cannot be read, a column named in an option or the
-        target is missing, a row has too many fields, a number is infinite,
+        target is missing, a row has more or fewer fields than the header, a
+        number is infinite,
         a text column is found and pandas is not installed, no feature or no
         label is left, or the labels are continuous numbers.
 
