@@ -74,9 +74,10 @@ def test_block_sums_add_up_to_the_explicit_formula(n_outputs, kind):
     X, codes, weight, coef, _ = problem(n_outputs)
     expected_loss, expected_grad = explicit_loss_and_gradient(X, codes, weight, coef, n_outputs)
     total_loss, total_grad = 0.0, 0.0
+    accumulated = np.zeros(coef.shape)  # NumPy: the blocks' gradients added in place
     for start, stop in [(0, 50), (50, 51), (51, 120)]:
         block, xp = as_kind(X[start:stop], kind)
-        loss_sum, grad_sum = block_sums(
+        args = (
             block,
             targets(codes[start:stop], n_outputs, np.float64, xp),
             xp.asarray(weight[start:stop]),
@@ -84,10 +85,15 @@ def test_block_sums_add_up_to_the_explicit_formula(n_outputs, kind):
             True,
             xp,
         )
+        loss_sum, grad_sum = block_sums(*args, grad=True)
         total_loss += loss_sum
         total_grad = total_grad + np.asarray(grad_sum)
+        if xp is np:
+            assert block_sums(*args, grad=accumulated)[1] is accumulated
     assert total_loss == pytest.approx(expected_loss, rel=1e-12)
     assert_allclose(total_grad, expected_grad, rtol=1e-11, atol=1e-15)
+    if kind != "strict":
+        assert_allclose(accumulated, expected_grad, rtol=1e-11, atol=1e-15)
     block, xp = as_kind(X, kind)
     loss_only, none = block_sums(
         block,
@@ -96,7 +102,6 @@ def test_block_sums_add_up_to_the_explicit_formula(n_outputs, kind):
         xp.asarray(coef),
         True,
         xp,
-        gradient=False,
     )
     assert none is None and loss_only == pytest.approx(expected_loss, rel=1e-12)
 

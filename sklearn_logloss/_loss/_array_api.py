@@ -89,7 +89,7 @@ class ArrayAPILinearLogLoss(InMemoryLoss):
             self._to_device(coef),
             self.fit_intercept,
             self.xp,
-            gradient=gradient,
+            grad=True if gradient else None,
         )
         return loss_sum, None if grad is None else self._to_host(grad)
 

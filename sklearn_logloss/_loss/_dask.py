@@ -22,17 +22,14 @@ def _chunk_sums(X, codes, sample_weight, coef, n_outputs, fit_intercept, gradien
     loss_total = 0.0
     grad_total = np.zeros(coef.shape, dtype=np.float64) if gradient else None
     for start, stop in row_blocks(X):
-        loss_sum, grad = block_sums(
+        loss_total += block_sums(
             X[start:stop],
             targets(codes[start:stop], n_outputs, X.dtype),
             sample_weight[start:stop],
             coef,
             fit_intercept,
-            gradient=gradient,
-        )
-        loss_total += loss_sum
-        if gradient:
-            grad_total += grad
+            grad=grad_total,
+        )[0]
     return loss_total, grad_total
 
 

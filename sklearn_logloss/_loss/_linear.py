@@ -88,8 +88,8 @@ def linear_logits(X, coef, fit_intercept, xp=np, out=None):
     start) make no product with ``X``: the logits are the intercepts.
     """
     n_features, n_outputs = X.shape[1], coef.shape[1]
-    weights = coef[:n_features, ...]
     if xp is not np:
+        weights = coef[:n_features, ...]
         if n_outputs == 1:
             logits = xp.reshape(X @ weights[:, 0], (1, -1))
         else:
@@ -102,9 +102,10 @@ def linear_logits(X, coef, fit_intercept, xp=np, out=None):
         return out
     if out is None:
         out = np.empty((n_outputs, X.shape[0]), dtype=coef.dtype)
+    weights = coef[:n_features]
     if not weights.any():
         out[...] = 0
-    elif sp.issparse(X):
+    elif not isinstance(X, np.ndarray):  # sparse
         np.copyto(out, np.asarray(X @ weights).T)
     elif n_outputs == 1:
         np.matmul(X, weights[:, 0], out=out[0])
@@ -115,14 +116,24 @@ def linear_logits(X, coef, fit_intercept, xp=np, out=None):
     return out
 
 
-def data_gradient(X, residuals, fit_intercept, xp=np):
+def data_gradient(X, residuals, fit_intercept, xp=np, out=None):
     """``Xt^T R^T`` of a block: the gradient sum in the coefficient layout.
 
     ``residuals`` has shape ``(n_outputs, n_rows)`` (from
     :func:`~._pointwise.loss_gradient`); the result, of shape
     ``(n_features + fit_intercept, n_outputs)``, is in the dtype and
-    namespace of ``X``.
+    namespace of ``X``, or (NumPy) added into ``out``, a float64 array of
+    that shape accumulating the blocks.
     """
+    n_features = X.shape[1]
+    if out is not None:  # NumPy: in place, no temporary of the coefficients' shape
+        if residuals.shape[0] == 1:
+            out[:n_features, 0] += X.T @ residuals[0]
+        else:
+            out[:n_features] += np.asarray(X.T @ residuals.T)
+        if fit_intercept:
+            out[n_features] += residuals.sum(axis=1)
+        return out
     if residuals.shape[0] == 1:
         weights = xp.reshape(X.T @ residuals[0, ...], (-1, 1))
     else:
@@ -137,22 +148,27 @@ def data_gradient(X, residuals, fit_intercept, xp=np):
     return xp.concat([weights, intercepts], axis=0)
 
 
-def block_sums(X, target, sample_weight, coef, fit_intercept, xp=np, *, gradient=True, **buffers):
-    """Loss sum and gradient sum of one block of rows.
+def block_sums(
+    X, target, sample_weight, coef, fit_intercept, xp=np, *, grad=None, logits=None, work=None
+):
+    """Loss sum of one block of rows, and its gradient sum.
 
     ``coef`` is in the namespace and dtype of ``X``; ``target`` as made by
-    :func:`targets`. NumPy buffers: ``logits`` (shape ``(n_outputs,
-    n_rows)``, overwritten) and ``work`` (shape ``(3, n_rows)``). Returns
-    ``(loss_sum, gradient_sum)``, the latter from :func:`data_gradient` (None
-    when ``gradient=False``).
+    :func:`targets`. The gradient sum (:func:`data_gradient`) is added into
+    ``grad`` when it is an array (NumPy), returned when ``grad=True``, not
+    computed when ``grad`` is None. NumPy buffers: ``logits`` (shape
+    ``(n_outputs, n_rows)``, overwritten) and ``work`` (shape ``(3,
+    n_rows)``). Returns ``(loss_sum, gradient_sum or None)``.
     """
-    logits = linear_logits(X, coef, fit_intercept, xp, out=buffers.get("logits"))
+    logits = linear_logits(X, coef, fit_intercept, xp, out=logits)
+    gradient = grad is not None
     loss_sum, residuals = loss_gradient(
-        logits, target, sample_weight, xp, gradient=gradient, work=buffers.get("work")
+        logits, target, sample_weight, xp, gradient=gradient, work=work
     )
     if not gradient:
         return loss_sum, None
-    return loss_sum, data_gradient(X, residuals, fit_intercept, xp)
+    out = None if grad is True else grad
+    return loss_sum, data_gradient(X, residuals, fit_intercept, xp, out=out)
 
 
 def gram_product(X, sample_weight, v, fit_intercept, xp=np, device=None, wide=None):

@@ -119,19 +119,16 @@ class LinearLogLoss(InMemoryLoss):
         grad = np.zeros(self.coef_shape, dtype=np.float64) if gradient else None
         total = 0.0
         for start, stop, logits, work, target in self._blocks():
-            loss_sum, block_grad = block_sums(
+            total += block_sums(
                 self._rows(start, stop),
                 target,
                 self._weight[start:stop],
                 coef,
                 self.fit_intercept,
-                gradient=gradient,
+                grad=grad,
                 logits=logits,
                 work=work,
-            )
-            total += loss_sum
-            if gradient:
-                grad += block_grad
+            )[0]
         return total, grad
 
     # Logit space. The logits are linear in the coefficients, so a solver that
@@ -233,7 +230,7 @@ class LinearLogLoss(InMemoryLoss):
                 out=buffer,
             )
             total += loss_sum
-            grad += data_gradient(self._rows(start, stop), residuals, self.fit_intercept)
+            data_gradient(self._rows(start, stop), residuals, self.fit_intercept, out=grad)
         return self._finish(coef, total, grad)
 
     def _add_data_forms(self, proba, directions, forms):

@@ -361,7 +361,9 @@ def loss_gradient(
             proba_out=None if proba_out is None else proba_out[0],
             out=None if out is None else out[0],
         )
-        return loss_sum, None if residual is None else residual[np.newaxis]
+        if residual is None:
+            return loss_sum, None
+        return loss_sum, logits if out is None else out  # the residuals' 2-D buffer
     if binary:
         loss_sum, residual, proba = xp_binary_loss_gradient(
             logits[0, ...], target, sample_weight, xp, gradient=gradient
