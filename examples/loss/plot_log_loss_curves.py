@@ -61,7 +61,7 @@ fig.tight_layout()
 # Expected loss: minimized at the true probability
 # ------------------------------------------------
 # With weights :math:`q` and :math:`1 - q` on the two possible labels,
-# ``log_loss`` returns exactly the expected loss of predicting ``p``.
+# :func:`~sklearn_logloss.log_loss` returns exactly the expected loss of predicting ``p``.
 # For each :math:`q` the minimizing :math:`p` (found on the grid) is
 # :math:`q` itself, and the minimum is the entropy
 # :math:`-q\log q - (1-q)\log(1-q)` of the label.

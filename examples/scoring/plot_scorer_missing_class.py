@@ -46,7 +46,8 @@ for fold, (train, test) in enumerate(cv.split(X)):
 # %%
 # The stock scorer and ours
 # -------------------------
-# The stock scorer fails on the folds without class 2; ``cross_val_score``
+# The stock scorer fails on the folds without class 2;
+# :func:`~sklearn.model_selection.cross_val_score`
 # turns the failure into a warning and a ``nan``.
 model = make_pipeline(StandardScaler(), LogisticRegression())
 

@@ -68,8 +68,8 @@ fig.tight_layout(rect=(0, 0, 1, 0.92))
 # Three solvers, one objective
 # ----------------------------
 # Our ``J = mean log loss + alpha/2 ||w||^2`` is
-# ``LogisticRegression``'s objective at ``C = 1 / (alpha * n)`` (``n`` the
-# number of training samples, 4/5 of the data here) and exactly
+# :class:`~sklearn.linear_model.LogisticRegression`'s objective at
+# ``C = 1 / (alpha * n)`` (``n`` the number of training samples, 4/5 of the data here) and exactly
 # ``SGDClassifier(loss="log_loss", alpha=alpha)``'s. The first two reach the
 # same optimum; SGD approximates it with noisy steps.
 n_train = len(y) * 4 // 5

@@ -44,7 +44,7 @@ print(f"validation accuracy: {model.score(X_val, y_val):.3f}")
 # %%
 # The filled contours are :math:`P(y = 1 \mid x)`; the solid line is the
 # zero level of ``decision_function`` (the boundary), the dotted line is the
-# boundary of ``LogisticRegression``: on top of each other.
+# boundary of :class:`~sklearn.linear_model.LogisticRegression`: on top of each other.
 fig, ax = plt.subplots(figsize=(7, 5.5))
 proba = DecisionBoundaryDisplay.from_estimator(
     model,

@@ -42,7 +42,7 @@ print(f"test log loss from logits:        {log_loss_from_logits(y_test, logits):
 print(f"test log loss from probabilities: {log_loss(y_test, model.predict_proba(X_test)):.6f}")
 
 # %%
-# The same objective as scikit-learn's multinomial ``LogisticRegression``
+# The same objective as the multinomial :class:`~sklearn.linear_model.LogisticRegression`
 # at ``C = 1 / (alpha * n_samples)``: both fits agree up to their stopping tolerances.
 reference = LogisticRegression(C=1 / (alpha * len(y_train)), max_iter=10_000)
 reference.fit(X_train, y_train)
