@@ -63,7 +63,8 @@ def build_parser():
         epilog=(
             "All three minimize the mean log loss + alpha/2 * ||W||^2: GDLogisticRegression "
             "and SGDClassifier get alpha, LogisticRegression gets C = 1 / (alpha * n_train), "
-            "n_train the mean training-fold size. SGDClassifier keeps its own stopping rule "
+            "n_train the mean training-fold size (alpha=0: C=inf, and SGDClassifier "
+            "learning_rate='adaptive'). SGDClassifier keeps its own stopping rule "
             "(tol=1e-3 on the training loss, max_iter=1000 epochs)."
         ),
     )
@@ -80,7 +81,8 @@ def build_parser():
         default=None,
         help="your own CSV file: a header row naming the columns, one of them the target "
         "(numeric and text columns, missing cells allowed; text columns need pandas: "
-        'pip install "sklearn-logloss[cli]")',
+        'pip install "sklearn-logloss[cli]"); constant and identifier-like columns are '
+        "dropped",
     )
     csv_options = parser.add_argument_group("options of --csv")
     csv_options.add_argument(
