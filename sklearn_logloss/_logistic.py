@@ -342,11 +342,6 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
         if problem.validation is not None:
             monitor = EarlyStopping(problem.validation, self.n_iter_no_change, self.tol, coef)
         solver_name = auto_solver(loss) if self.solver == "auto" else self.solver
-        if solver_name == "momentum" and "logit_space" not in loss.supports:
-            raise ValueError(
-                "solver='momentum' needs the logits of every sample in memory; it is "
-                "not available for Dask arrays. Use solver='auto', 'agd', 'bb' or 'gd'."
-            )
         result = SOLVERS[solver_name](
             loss,
             coef,

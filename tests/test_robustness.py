@@ -287,3 +287,12 @@ def test_non_finite_labels_name_y(backend, bad):
     y[7] = bad
     with pytest.raises(ValueError, match="Input y contains"):
         _fit(backend, GDLogisticRegression(), X, y)
+
+
+# solver
+
+
+def test_momentum_on_dask_is_refused_naming_the_solver():
+    X, y = _data()
+    with pytest.raises(ValueError, match="solver='momentum' needs the logits of every sample"):
+        _fit("dask", GDLogisticRegression(solver="momentum"), X, y)
