@@ -62,14 +62,7 @@ class ArrayAPILinearLogLoss(InMemoryLoss):
         self.xp, self.device, self.X = xp, device, X
         self.dtype = np.dtype(np.float32 if X.dtype == xp.float32 else np.float64)
         self.n_features = X.shape[1]
-        self._init_model(
-            y,
-            sample_weight,
-            n_classes=n_classes,
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            weight_unit=weight_unit,
-        )
+        self._init_model(y, sample_weight, n_classes, alpha, fit_intercept, weight_unit)
         self._device_weight = xp.asarray(self._weight, device=device)
         self._target = targets(self._codes, self.n_outputs, self.dtype, xp, device)
 
@@ -95,15 +88,7 @@ class ArrayAPILinearLogLoss(InMemoryLoss):
 
     # Logit space, as in LinearLogLoss (arrays on the device).
 
-    def empty_logits(self, n_directions=None):
-        """An uninitialized array of the shape and dtype of :meth:`logits`.
-
-        With ``n_directions``, a stack of that many, shape
-        ``(n_directions, n_outputs, n_samples)``.
-        """
-        shape = (self.n_outputs, self.X.shape[0])
-        if n_directions is not None:
-            shape = (n_directions, *shape)
+    def _empty(self, shape):
         return self.xp.empty(shape, dtype=self.X.dtype, device=self.device)
 
     def logits(self, coef, out=None):

@@ -15,7 +15,7 @@ states; every loss class derives from it.
 
 import numpy as np
 
-__all__ = ["InMemoryLoss", "LogLoss"]
+__all__ = ["InMemoryLoss", "LogLoss", "power_iteration"]
 
 
 class LogLoss:
@@ -28,10 +28,12 @@ class LogLoss:
     sigmoid) and ``n_classes`` otherwise (softmax). The weights are divided by
     their sum once, when the loss is built; the data term is a sum over
     blocks of rows of the functions of :mod:`~._linear`, to which the penalty
-    is added once (:meth:`_finish`).
+    is added once (:meth:`_finish`). A subclass sets the attributes (through
+    :meth:`_init_model`) and supplies :meth:`_data_sums`,
+    :meth:`_gram_product` and :meth:`_weighted_sq_norm_sum`.
 
-    Attributes (every loss)
-    -----------------------
+    Attributes
+    ----------
     n_samples, n_features, n_classes, n_outputs : int
     fit_intercept : bool
     alpha : float
@@ -56,8 +58,8 @@ class LogLoss:
         - ``"subsample"``: ``subsample(stride)``, the same objective on every
           ``stride``-th sample (None when a class has no weight there).
 
-    Methods (every loss)
-    --------------------
+    Methods
+    -------
     init_coef()
         All-zero coefficients.
     objective(coef)
@@ -68,9 +70,6 @@ class LogLoss:
         An estimate from below of the Lipschitz constant of the gradient.
     trace_bound()
         An upper bound on it from one pass over the data.
-
-    A subclass sets the attributes (through :meth:`_init_model`) and supplies
-    :meth:`_data_sums`, :meth:`_gram_product` and :meth:`_weighted_sq_norm_sum`.
 
     Examples
     --------
@@ -89,7 +88,7 @@ class LogLoss:
     #: subsample are kept as views of its parent's (see _init_model).
     _scale = 1.0
 
-    def _init_model(self, y, sample_weight, *, n_classes, alpha, fit_intercept, weight_unit=None):
+    def _init_model(self, y, sample_weight, n_classes, alpha, fit_intercept, weight_unit=None):
         """Set the model, the class codes and the weights (host, NumPy).
 
         ``self.dtype`` must be set. The weights as given are divided by their
@@ -198,29 +197,51 @@ class LogLoss:
         descent converges for any step below ``2 / L``, so ``1 / L`` keeps a
         safety margin of 2. Each power step is one :meth:`_gram_product`.
         """
-        v = 1.0 + 0.1 * np.random.default_rng(0).standard_normal(
-            self.n_features + self.fit_intercept
+        eig = power_iteration(
+            self._gram_product, self.n_features + self.fit_intercept, n_iter=n_iter, rtol=rtol
         )
-        v /= np.linalg.norm(v)
-        eig = 0.0
-        for _ in range(n_iter):
-            new_v = self._gram_product(v)
-            new_eig = float(np.linalg.norm(new_v))
-            if new_eig == 0.0:
-                break
-            v = new_v / new_eig
-            converged = abs(new_eig - eig) <= rtol * new_eig
-            eig = new_eig
-            if converged:
-                break
         return self._curvature() * eig * self._scale + self.alpha
+
+
+def power_iteration(operator, size, *, n_iter, rtol):
+    """The largest eigenvalue of a symmetric positive semi-definite ``operator``.
+
+    Power iteration from a fixed start vector (so the estimate is
+    reproducible) on float64 vectors of ``size``; it stops after ``n_iter``
+    products or when the estimate changes by at most ``rtol`` relative. The
+    estimate approaches the eigenvalue from below.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(power_iteration(lambda v: np.diag([1.0, 3.0]) @ v, 2, n_iter=100, rtol=1e-12), 6)
+    3.0
+    """
+    v = 1.0 + 0.1 * np.random.default_rng(0).standard_normal(size)
+    v /= np.linalg.norm(v)
+    eig = 0.0
+    for _ in range(n_iter):
+        new_v = operator(v)
+        new_eig = float(np.linalg.norm(new_v))
+        if new_eig == 0.0:
+            break
+        v = new_v / new_eig
+        converged = abs(new_eig - eig) <= rtol * new_eig
+        eig = new_eig
+        if converged:
+            break
+    return eig
 
 
 class InMemoryLoss(LogLoss):
     """A loss whose data ``X`` is one array (NumPy, sparse, or of another namespace).
 
-    Offers ``"logit_space"`` and ``"subsample"``. ``_placement`` names the
-    constructor arguments beyond the data and the model.
+    Offers ``"logit_space"`` and ``"subsample"``. A subclass stores ``X``
+    and supplies, beyond what :class:`LogLoss` asks, ``_empty(shape)`` (an
+    uninitialized array in the data's namespace), ``_add_data_forms``
+    (the data term of :meth:`hessian_forms`), ``logits``,
+    ``combine_into_first`` and ``objective_gradient_at``; ``_placement``
+    names its constructor arguments beyond the data and the model.
     """
 
     supports = frozenset({"logit_space", "subsample"})
@@ -238,6 +259,17 @@ class InMemoryLoss(LogLoss):
         if hasattr(X, "indptr"):
             return sum(a.nbytes for a in (X.data, X.indices, X.indptr))
         return X.shape[0] * X.shape[1] * self.dtype.itemsize
+
+    def empty_logits(self, n_directions=None):
+        """An uninitialized array of the shape and dtype of ``logits``, in the data's namespace.
+
+        Shape ``(n_outputs, n_samples)``; with ``n_directions``, a stack of
+        that many, shape ``(n_directions, n_outputs, n_samples)``.
+        """
+        shape = (self.n_outputs, self.X.shape[0])
+        if n_directions is not None:
+            shape = (n_directions, *shape)
+        return self._empty(shape)
 
     def subsample(self, stride):
         """The same objective on every ``stride``-th sample: a coarse problem.

@@ -82,14 +82,7 @@ class LinearLogLoss(InMemoryLoss):
         self.X = X
         self.dtype = X.dtype
         self.n_features = X.shape[1]
-        self._init_model(
-            y,
-            sample_weight,
-            n_classes=n_classes,
-            alpha=alpha,
-            fit_intercept=fit_intercept,
-            weight_unit=weight_unit,
-        )
+        self._init_model(y, sample_weight, n_classes, alpha, fit_intercept, weight_unit)
         self._bounds = row_blocks(X, _linear.BLOCK_BYTES)
         self._rows_per_block = self._bounds[0][1] - self._bounds[0][0] if self._bounds else 1
         if self.n_outputs == 1:  # the signs of all rows, and views of them per block
@@ -146,15 +139,7 @@ class LinearLogLoss(InMemoryLoss):
             out = self.empty_logits()
         return linear_logits(self.X, coef, self.fit_intercept, out=out)
 
-    def empty_logits(self, n_directions=None):
-        """An uninitialized array of the shape and dtype of :meth:`logits`.
-
-        With ``n_directions``, a stack of that many, shape
-        ``(n_directions, n_outputs, n_samples)``.
-        """
-        shape = (self.n_outputs, self.X.shape[0])
-        if n_directions is not None:
-            shape = (n_directions, *shape)
+    def _empty(self, shape):
         return np.empty(shape, dtype=self.dtype)
 
     def combine_into_first(self, weights, directions):

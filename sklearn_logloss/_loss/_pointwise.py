@@ -147,12 +147,8 @@ def multinomial_loss_gradient(
         when ``gradient=True``.
     y : ndarray of shape (n_samples,)
         Integer class codes in ``[0, n_classes)``.
-    sample_weight : ndarray of shape (n_samples,)
-        Non-negative sample weights.
-    gradient : bool, default=True
-        Whether to compute the derivative too.
-    work : ndarray of shape (3, n_samples), default=None
-        Scratch space in the dtype of ``logits``; allocated when None.
+    sample_weight, gradient, work
+        As in :func:`binary_loss_gradient`.
     true_index : ndarray of shape (n_samples,), default=None
         ``y * n_samples + arange(n_samples)``, the flat positions of the true
         classes' logits; computed when None.
@@ -259,26 +255,11 @@ def xp_binary_loss_gradient(logits, sign, sample_weight, xp, *, gradient=True):
 def xp_multinomial_loss_gradient(logits, onehot, sample_weight, xp, *, gradient=True):
     """:func:`multinomial_loss_gradient` for arrays of namespace ``xp``.
 
-    Parameters
-    ----------
-    logits : array of shape (n_classes, n_samples)
-        Raw scores; only read.
-    onehot : array of shape (n_classes, n_samples)
-        1 at the true class of each sample, 0 elsewhere, dtype of ``logits``.
-    sample_weight : array of shape (n_samples,)
-        Non-negative sample weights.
-    xp : namespace
-        The array API namespace of the arrays.
-    gradient : bool, default=True
-        Whether to compute the derivative too.
-
-    Returns
-    -------
-    loss_sum : float
-    grad_logits : array of shape (n_classes, n_samples) or None
-        ``s_i * (softmax(z_i) - onehot(y_i))``.
-    proba : array of shape (n_classes, n_samples) or None
-        ``softmax(z_i)``.
+    As :func:`xp_binary_loss_gradient`, with ``logits`` of shape
+    ``(n_classes, n_samples)`` and, for the targets, ``onehot`` of that shape
+    (1 at the true class of each sample, 0 elsewhere, dtype of ``logits``).
+    Returns the loss sum, ``s_i * (softmax(z_i) - onehot(y_i))`` and
+    ``softmax(z_i)`` (both None when ``gradient=False``).
 
     Examples
     --------
