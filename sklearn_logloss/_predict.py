@@ -42,7 +42,7 @@ class LinearClassifierPredictions:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The data.
+            The samples whose logits are computed.
 
         Returns
         -------
@@ -80,7 +80,7 @@ class LinearClassifierPredictions:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The data.
+            The samples to classify.
 
         Returns
         -------
@@ -117,7 +117,7 @@ class LinearClassifierPredictions:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The data.
+            The samples whose class probabilities are computed.
 
         Returns
         -------
@@ -143,7 +143,7 @@ class LinearClassifierPredictions:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The data.
+            The samples whose log-probabilities are computed.
 
         Returns
         -------
