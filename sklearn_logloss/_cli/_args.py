@@ -5,7 +5,7 @@ import math
 
 from .. import __version__
 
-__all__ = ["PROG", "CLIError", "build_parser", "check_args"]
+__all__ = ["PROG", "CLIError", "build_parser", "check_args", "first_line"]
 
 PROG = "sklearn-logloss"
 DATASET_NAMES = ("breast_cancer", "digits", "iris", "wine")
@@ -24,6 +24,12 @@ class CLIError(ValueError):
     >>> str(CLIError("--cv must be at least 2"))
     '--cv must be at least 2'
     """
+
+
+def first_line(exc):
+    """The first line of an exception's message (its type's name when empty)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
@@ -214,11 +220,29 @@ def _float(text):
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
-def _non_negative_float(text):
-    value = _float(text)
-    if not 0 <= value < math.inf:
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
-    return value
+def _int(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def _checked(convert, accept, requirement):
+    """An argparse type: ``convert(text)``, refused with ``requirement`` unless accepted."""
+
+    def parse(text):
+        value = convert(text)
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"{requirement}, got {text!r}")
+        return value
+
+    return parse
+
+
+_non_negative_float = _checked(_float, lambda v: 0 <= v < math.inf, "must be a finite number >= 0")
+_positive_int = _checked(_int, lambda v: v >= 1, "must be at least 1")
+_cv_folds = _checked(_int, lambda v: v >= 2, "needs at least 2 folds")
+_seed = _checked(_int, lambda v: 0 <= v < 2**32, "must be an integer in [0, 2**32 - 1]")
 
 
 def _alpha(text):
@@ -228,34 +252,6 @@ def _alpha(text):
             f"must be at most {MAX_ALPHA:g}, got {text!r}: beyond it the coefficients (of "
             "order 1/alpha) vanish next to the intercept in double precision"
         )
-    return value
-
-
-def _int(text):
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-
-
-def _positive_int(text):
-    value = _int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
-    return value
-
-
-def _cv_folds(text):
-    value = _int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"needs at least 2 folds, got {text!r}")
-    return value
-
-
-def _seed(text):
-    value = _int(text)
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**32 - 1], got {text!r}")
     return value
 
 

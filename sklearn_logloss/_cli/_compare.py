@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from .. import GDLogisticRegression, neg_log_loss_scorer
-from ._args import CLIError
+from ._args import CLIError, first_line
 from ._columns import format_columns
 
 __all__ = [
@@ -235,7 +235,7 @@ def run_comparison(dataset, models, *, cv=5, random_state=0, threads=1):
                     error_score="raise",
                 )
             except (ValueError, ArithmeticError) as exc:
-                raise CLIError(f"{name} failed on {dataset.name!r}: {_first_line(exc)}") from exc
+                raise CLIError(f"{name} failed on {dataset.name!r}: {first_line(exc)}") from exc
         n_convergence = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
         others += [w for w in caught if not issubclass(w.category, ConvergenceWarning)]
         results.append(ModelResult(name, cv_results, n_convergence, used_threads))
@@ -260,11 +260,6 @@ def _pass_on_warnings(caught):
         if key not in seen:
             seen.add(key)
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-
-
-def _first_line(exc):
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def format_report(dataset, results, *, cv, alpha, n_train, random_state=0):

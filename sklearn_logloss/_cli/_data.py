@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 
-from ._args import CLIError
+from ._args import CLIError, first_line
 from ._columns import Column, describe_columns, select_columns
 
 __all__ = ["DATASETS", "Dataset", "check_dataset", "load_csv", "load_dataset"]
@@ -284,7 +284,7 @@ def _read_with_pandas(pd, name, header, target, delimiter, categorical, na_value
             series = frame[column]
             if pd.api.types.is_numeric_dtype(series.dtype):
                 values = series.to_numpy(dtype=float, na_value=np.nan)
-                _check_finite(values, column, name, first_line=2)
+                _check_finite(values, column, name)
             else:
                 values = np.array(series.to_numpy(dtype=object, na_value=np.nan), dtype=object)
                 values[pd.isna(values)] = np.nan  # one missing marker, as SimpleImputer expects
@@ -296,14 +296,14 @@ def _read_with_pandas(pd, name, header, target, delimiter, categorical, na_value
             "loads the whole file; run it on a sample of the rows"
         ) from None
     except pd.errors.ParserError as exc:
-        raise CLIError(f"{name!r}: malformed CSV ({_first_line(exc)})") from None
+        raise CLIError(f"{name!r}: malformed CSV ({first_line(exc)})") from None
     except UnicodeDecodeError:
         raise CLIError(f"cannot read {name!r}: not a UTF-8 text file") from None
     labels = np.array([None if pd.isna(label) else str(label).strip() for label in labels])
     return columns, labels
 
 
-def _check_finite(values, column, name, first_line):
+def _check_finite(values, column, name):
     infinite = np.isinf(values)
     if infinite.any():
         row = int(np.argmax(infinite))
@@ -417,11 +417,6 @@ def _as_numbers(text, target, name):
     if np.all(np.abs(numbers) < 2**53):  # exactly representable: show them as ints
         return numbers.astype(np.int64)
     return numbers
-
-
-def _first_line(exc):
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def check_dataset(dataset, cv):
