@@ -261,6 +261,41 @@ def test_column_scales_from_1e_minus_6_to_1e8_are_accepted(exponents):
     assert np.all(np.isfinite(model.predict_log_proba(X)))
 
 
+POWER_ITERATION_OVERFLOW = pytest.mark.xfail(
+    strict=True,
+    raises=RuntimeWarning,
+    reason=(
+        "_loss._base.power_iteration takes np.linalg.norm of Gram products of size "
+        "~||X||_F^2, which squares them: it overflows once ||X||_F^2 passes 1e154 (the "
+        "loss's fix: an overflow-free norm such as scipy.linalg.blas.dnrm2)."
+    ),
+)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "solver",
+    [
+        "auto",
+        "bb",
+        "momentum",
+        pytest.param("gd", marks=POWER_ITERATION_OVERFLOW),
+        pytest.param("agd", marks=POWER_ITERATION_OVERFLOW),
+    ],
+)
+def test_features_of_1e100_are_accepted_without_overflow(solver):
+    X, y = _data()
+    model = GDLogisticRegression(solver=solver, max_iter=20).fit(X * 1e100, y)
+    assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.loss_history_))
+
+
+@POWER_ITERATION_OVERFLOW
+def test_partial_fit_on_features_of_1e100_without_overflow():
+    X, y = _data()
+    model = GDLogisticRegression().partial_fit(X * 1e100, y, classes=[0, 1])
+    assert np.all(np.isfinite(model.coef_))
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_uint64_features_near_2_to_the_62_are_accepted(method):
