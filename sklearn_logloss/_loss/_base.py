@@ -85,7 +85,7 @@ class LogLoss:
 
     supports = frozenset()
     #: The factor of the data term's sums: 1 unless the weights of a
-    #: subsample are kept as views of its parent's (see _init_model).
+    #: subsample are its parent's normalized ones, kept as they are (see _init_model).
     _scale = 1.0
 
     def _init_model(self, y, sample_weight, n_classes, alpha, fit_intercept, weight_unit=None):
@@ -277,12 +277,15 @@ class InMemoryLoss(LogLoss):
         Its minimizer is a cheap starting point for this problem (see
         :func:`~.._solvers.coarse_start`). A dense ``X[::stride]`` is a view
         (no copy of ``X``); slicing a sparse matrix copies those rows. The
-        normalized weights are kept as views, not normalized again: the
-        subsample's sums are divided by their total once (``_scale``).
+        normalized weights of those samples are kept as they are, not
+        normalized again: the subsample's sums are divided by their total
+        once (``_scale``).
         Returns None when some class has no weight among those samples (its
         problem could lack a minimizer).
         """
-        codes, weight = self._codes[::stride], self._weight[::stride]
+        # A contiguous copy of every stride-th normalized weight (not a strided
+        # view: the pointwise kernels stream it), not normalized again.
+        codes, weight = self._codes[::stride], np.ascontiguousarray(self._weight[::stride])
         if np.bincount(codes, weights=weight, minlength=self.n_classes).min() <= 0:
             return None
         return type(self)(
