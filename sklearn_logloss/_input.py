@@ -9,10 +9,11 @@ only chooses a solver and stores its result.
 
 What every path shares is written once here: the class-weight vector (a dict or
 ``"balanced"``), the checks on weights, the scale of ``X`` and the number of
-classes, and their error messages. Dask data is checked through scikit-learn's
-public validation helpers applied to small computed pieces (the labels, the
-extremes of ``X`` and of the weights, the class counts), so ``X`` is read once
-and never gathered.
+classes, and their error messages. Weights are relative: each factor is
+divided by its maximum. Dask data is checked through scikit-learn's public
+validation helpers applied to small computed pieces (the labels, a sum of
+squares per block of ``X``, the extremes of the weights, the class counts), so
+``X`` is read once and never gathered.
 """
 
 import math
