@@ -5,8 +5,9 @@ executed, the blocks of one document in order in one namespace (as a reader
 would run them), in a fresh interpreter. A block that needs an optional
 dependency that is not installed is skipped with the dependency named. Every
 shell command in them is either run here (the command line) or run by
-``.ci/run``, or installs an extra that ``pyproject.toml`` defines. The
-examples and the documentation use public names only.
+``.ci/run``, or installs an extra that ``pyproject.toml`` defines. A
+:class:`~sklearn.exceptions.ConvergenceWarning` or a RuntimeWarning fails a
+block. The examples and the documentation use public names only.
 """
 
 import json
@@ -77,7 +78,11 @@ def _python_blocks():
 
 
 _DRIVER = r"""
-import json, sys, traceback
+import json, sys, traceback, warnings
+from sklearn.exceptions import ConvergenceWarning
+# A snippet that does not converge, or overflows, is not one to copy.
+warnings.simplefilter("error", ConvergenceWarning)
+warnings.simplefilter("error", RuntimeWarning)
 blocks, out = json.load(sys.stdin), sys.argv[1]
 results, namespace, skipped = {}, {"__name__": "__main__"}, None
 for line, code in blocks:
@@ -105,7 +110,6 @@ def _run_document(path, tmp_dir):
         "MPLBACKEND": "Agg",
         # scikit-learn's array API dispatch needs it before SciPy is imported.
         "SCIPY_ARRAY_API": "1",
-        "PYTHONWARNINGS": "error::RuntimeWarning",
     }
     process = subprocess.run(
         [sys.executable, "-c", _DRIVER, str(out)],
