@@ -249,3 +249,40 @@ def test_html_check_accepts_typeset_math():
     html = '<span class="math svgmath"><svg aria-label="p - y"></svg></span> costs 10\\(n\\)'
     html = html.replace("10\\(n\\)", "10 <code>\\(</code>")  # TeX in code samples is fine
     assert check_html.problems(html) == []
+
+
+def test_offline_inventories_link_the_names_the_docs_use(tmp_path):
+    """The inventories written at build time hold what the pages refer to."""
+    import zlib
+
+    import offline_inventories
+
+    mapping = offline_inventories.write_inventories(tmp_path)
+    entries = {}
+    for url, path in mapping.values():
+        data = Path(path).read_bytes()
+        header_end = 0
+        for _ in range(4):  # four header lines, then the zlib-compressed body
+            header_end = data.index(b"\n", header_end) + 1
+        for line in zlib.decompress(data[header_end:]).decode().splitlines():
+            name, role, _, uri, _ = re.match(
+                r"(.+?)\s+(\S+)\s+(-?\d+)\s+(\S*)\s+(.*)", line
+            ).groups()
+            entries[(name, role)] = url + uri
+    sklearn = "https://scikit-learn.org/stable/"
+    expected = {
+        ("sklearn.linear_model.LogisticRegression", "py:class"): "modules/generated/"
+        "sklearn.linear_model.LogisticRegression.html#sklearn.linear_model.LogisticRegression",
+        ("sklearn.model_selection.GridSearchCV", "py:class"): "modules/generated/"
+        "sklearn.model_selection.GridSearchCV.html#sklearn.model_selection.GridSearchCV",
+        ("sklearn.neural_network.MLPClassifier", "py:class"): "modules/generated/"
+        "sklearn.neural_network.MLPClassifier.html#sklearn.neural_network.MLPClassifier",
+        ("sklearn.metrics.log_loss", "py:function"): "modules/generated/"
+        "sklearn.metrics.log_loss.html#sklearn.metrics.log_loss",
+        ("log_loss", "std:label"): "modules/model_evaluation.html#log-loss",
+        ("logistic_regression", "std:label"): "modules/linear_model.html#logistic-regression",
+    }
+    for key, uri in expected.items():
+        assert entries.get(key) == sklearn + uri, key
+    assert entries[("scipy.special.expit", "py:function")].startswith("https://docs.scipy.org/")
+    assert entries[("numpy.ndarray", "py:class")].startswith("https://numpy.org/doc/stable/")
