@@ -169,3 +169,21 @@ def test_the_hot_loop_uses_numpy_blas_only(module):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
     }
     assert not any(name.startswith(("scipy.linalg", "sp.linalg")) for name in attributes)
+
+
+def test_power_iteration_has_no_overflow_where_the_products_are_finite():
+    import warnings
+
+    from sklearn_logloss._loss._base import power_iteration
+
+    # Eigenvalues 1e200 and 3e200: their squares overflow, the products do not.
+    diagonal = np.array([1e200, 3e200, 2e200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eig = power_iteration(lambda v: diagonal * v, 3, n_iter=500, rtol=1e-14)
+        assert eig == pytest.approx(3e200, rel=1e-10)
+        # Data of size 1e100: the Lipschitz estimate scales by 1e200.
+        X, codes, weight = data(2)
+        loss = LinearLogLoss(X, codes, weight, n_classes=2, alpha=0.0, fit_intercept=False)
+        huge = LinearLogLoss(X * 1e100, codes, weight, n_classes=2, alpha=0.0, fit_intercept=False)
+        assert huge.lipschitz_bound() == pytest.approx(1e200 * loss.lipschitz_bound(), rel=1e-12)

@@ -202,6 +202,25 @@ class LogLoss:
         )
         return self._curvature() * eig * self._scale + self.alpha
 
+    def column_moments(self):
+        """Weighted means and mean squares of the columns of ``X`` (float64, host).
+
+        ``sum_i s_i x_ij / sum(s)`` and ``sum_i s_i x_ij^2 / sum(s)``: one pass
+        over ``X`` (for the metric of :mod:`~._precondition`).
+        """
+        first, second = self._moment_sums()
+        return first * self._scale, second * self._scale
+
+    def centred_gram(self, mean, inv_scale, stride=1):
+        """``Z^T S Z / sum(s)`` on every ``stride``-th row (float64, host).
+
+        ``Z`` holds the rows' ``(x - mean) * inv_scale`` and, when fitting an
+        intercept, a column of ones; ``S`` their weights. The curvature bound
+        of :mod:`~._precondition` is a multiple of it.
+        """
+        gram, total = self._gram_sums(mean, inv_scale, stride)
+        return gram / total
+
 
 def power_iteration(operator, size, *, n_iter, rtol):
     """The largest eigenvalue of a symmetric positive semi-definite ``operator``.
@@ -209,7 +228,8 @@ def power_iteration(operator, size, *, n_iter, rtol):
     Power iteration from a fixed start vector (so the estimate is
     reproducible) on float64 vectors of ``size``; it stops after ``n_iter``
     products or when the estimate changes by at most ``rtol`` relative. The
-    estimate approaches the eigenvalue from below.
+    estimate approaches the eigenvalue from below; it is finite whenever the
+    products are (no overflow in their norms).
 
     Examples
     --------
@@ -218,11 +238,11 @@ def power_iteration(operator, size, *, n_iter, rtol):
     3.0
     """
     v = 1.0 + 0.1 * np.random.default_rng(0).standard_normal(size)
-    v /= np.linalg.norm(v)
+    v /= _norm(v)
     eig = 0.0
     for _ in range(n_iter):
         new_v = operator(v)
-        new_eig = float(np.linalg.norm(new_v))
+        new_eig = _norm(new_v)
         if new_eig == 0.0:
             break
         v = new_v / new_eig
@@ -231,6 +251,21 @@ def power_iteration(operator, size, *, n_iter, rtol):
         if converged:
             break
     return eig
+
+
+def _norm(v):
+    """The Euclidean norm of a float64 vector, also where its square overflows.
+
+    numpy's norm squares the entries (entries past 1e154 overflow, as the
+    Gram products of data of size 1e100 do); only then is the vector scaled
+    by its largest entry first, so ordinary vectors get numpy's value.
+    """
+    with np.errstate(over="ignore"):
+        norm = float(np.linalg.norm(v))
+    if np.isfinite(norm) or not np.all(np.isfinite(v)):
+        return norm
+    scale = float(np.max(np.abs(v)))
+    return scale * float(np.linalg.norm(v / scale))
 
 
 class InMemoryLoss(LogLoss):
