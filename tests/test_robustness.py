@@ -80,22 +80,25 @@ def _numpy_coef(estimator):
 # alpha
 
 
-@pytest.mark.xfail(
-    strict=True,
+# Not strict: the rewritten stopping rule (in progress) passes it; remove the mark when it lands.
+ZERO_SECANT = pytest.mark.xfail(
     raises=ZeroDivisionError,
     reason=(
-        "The stopping rule of _solvers divides s^T r by s^T s, which underflows to 0 "
-        "for the steps of size ~1/alpha that a huge alpha allows (the solvers' fix)."
+        "The stopping rule divides s^T r by s^T s, which underflows to 0 for the "
+        "steps of size ~1/alpha that a huge alpha gives (fix in _solvers/_stopping.py)."
     ),
 )
-def test_huge_alpha_gives_the_intercept_only_model_or_an_error_naming_alpha():
+
+
+@pytest.mark.parametrize("alpha", [1e10, pytest.param(1e300, marks=ZERO_SECANT)])
+def test_huge_alpha_gives_the_intercept_only_model_or_an_error_naming_alpha(alpha):
     X, y = _data()
     try:
-        model = GDLogisticRegression(alpha=1e300).fit(X, y)
+        model = GDLogisticRegression(alpha=alpha).fit(X, y)
     except ValueError as error:
         assert "alpha" in str(error)
         return
-    assert np.all(np.abs(model.coef_) < 1e-250)
+    assert np.all(np.abs(model.coef_) <= 10 / alpha)
     assert model.intercept_[0] == pytest.approx(np.log(y.mean() / (1 - y.mean())), abs=1e-6)
 
 
@@ -261,35 +264,14 @@ def test_column_scales_from_1e_minus_6_to_1e8_are_accepted(exponents):
     assert np.all(np.isfinite(model.predict_log_proba(X)))
 
 
-POWER_ITERATION_OVERFLOW = pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeWarning,
-    reason=(
-        "_loss._base.power_iteration takes np.linalg.norm of Gram products of size "
-        "~||X||_F^2, which squares them: it overflows once ||X||_F^2 passes 1e154 (the "
-        "loss's fix: an overflow-free norm such as scipy.linalg.blas.dnrm2)."
-    ),
-)
-
-
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize(
-    "solver",
-    [
-        "auto",
-        "bb",
-        "momentum",
-        pytest.param("gd", marks=POWER_ITERATION_OVERFLOW),
-        pytest.param("agd", marks=POWER_ITERATION_OVERFLOW),
-    ],
-)
+@pytest.mark.parametrize("solver", ["auto", "gd", "agd", "bb", "momentum"])
 def test_features_of_1e100_are_accepted_without_overflow(solver):
     X, y = _data()
     model = GDLogisticRegression(solver=solver, max_iter=20).fit(X * 1e100, y)
     assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.loss_history_))
 
 
-@POWER_ITERATION_OVERFLOW
 def test_partial_fit_on_features_of_1e100_without_overflow():
     X, y = _data()
     model = GDLogisticRegression().partial_fit(X * 1e100, y, classes=[0, 1])
