@@ -11,7 +11,8 @@ from sklearn.exceptions import ConvergenceWarning
 from ._compat import to_numpy
 from ._input import EarlyStopping, _is_real, fit_input, partial_fit_input
 from ._predict import LinearClassifierPredictions
-from ._solvers import SOLVERS, auto_solver, coarse_start
+from ._solvers import SOLVERS
+from ._solvers._fit import FitPlan, convergence_message
 
 __all__ = ["GDLogisticRegression"]
 
@@ -335,29 +336,23 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
         self._validate_params()
         problem = fit_input(self, X, y, sample_weight)
         loss = problem.loss
-        coef = self._initial_coef(loss, problem.classes)
-        if self.solver == "auto":
-            coef = coarse_start(loss, coef, max_iter=self.max_iter, verbose=self.verbose)
-        monitor = None
-        if problem.validation is not None:
-            monitor = EarlyStopping(problem.validation, self.n_iter_no_change, self.tol, coef)
-        solver_name = auto_solver(loss) if self.solver == "auto" else self.solver
-        result = SOLVERS[solver_name](
+        plan = FitPlan(
             loss,
-            coef,
+            self._initial_coef(loss, problem.classes),
+            solver=self.solver,
             learning_rate=self.learning_rate,
             max_iter=self.max_iter,
-            tol=self.tol,
             verbose=self.verbose,
-            callback=monitor,
         )
+        monitor = None
+        if problem.validation is not None:
+            monitor = EarlyStopping(
+                problem.validation, self.n_iter_no_change, self.tol, plan.start
+            )
+        result = plan.run(tol=self.tol, callback=monitor)
         if not (result.converged or result.stopped):
             warnings.warn(
-                f"GDLogisticRegression (solver={solver_name!r}) did not converge "
-                f"after max_iter={self.max_iter} iteration(s): the estimated relative "
-                f"objective gap {result.gap_estimate:.3e} is above tol={self.tol:.3e}. "
-                "Increase the number of iterations (max_iter), scale the data "
-                "(e.g. with StandardScaler), or increase tol.",
+                convergence_message(result, plan.solver, self.max_iter, self.tol, loss),
                 ConvergenceWarning,
                 stacklevel=2,
             )

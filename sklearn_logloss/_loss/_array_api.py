@@ -7,8 +7,10 @@ from ._linear import (
     block_sums,
     data_gradient,
     gram_product,
+    gram_sums,
     hessian_form_sums,
     linear_logits,
+    moment_sums,
     targets,
     weighted_sq_norm_sum,
 )
@@ -123,6 +125,15 @@ class ArrayAPILinearLogLoss(InMemoryLoss):
 
     def _weighted_sq_norm_sum(self):
         return weighted_sq_norm_sum(self.X, self._device_weight, self.xp)
+
+    def _moment_sums(self):
+        return moment_sums(self.X, self._device_weight, self.xp)
+
+    def _gram_sums(self, mean, inv_scale, stride):
+        weight = self._weight[::stride]  # host copy
+        rows = self.X[::stride, ...]
+        gram = gram_sums(rows, weight, mean, inv_scale, self.fit_intercept, self.xp)
+        return gram, float(np.sum(weight, dtype=np.float64))
 
     def _gram_product(self, v):
         from .._compat import max_float_dtype

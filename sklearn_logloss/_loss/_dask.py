@@ -12,7 +12,15 @@ passed.
 import numpy as np
 
 from ._base import LogLoss
-from ._linear import block_sums, gram_product, row_blocks, targets, weighted_sq_norm_sum
+from ._linear import (
+    block_sums,
+    gram_product,
+    gram_sums,
+    moment_sums,
+    row_blocks,
+    targets,
+    weighted_sq_norm_sum,
+)
 
 __all__ = ["DaskLinearLogLoss"]
 
@@ -134,3 +142,12 @@ class DaskLinearLogLoss(LogLoss):
 
     def _weighted_sq_norm_sum(self):
         return sum(self._map_chunks(_chunk_sq_norm_sum, use_codes=False))
+
+    def _moment_sums(self):
+        parts = self._map_chunks(moment_sums, use_codes=False)
+        return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+    def _gram_sums(self, mean, inv_scale, stride):
+        # Every row: each chunk sends back one small matrix.
+        parts = self._map_chunks(gram_sums, mean, inv_scale, self.fit_intercept, use_codes=False)
+        return sum(parts), 1.0

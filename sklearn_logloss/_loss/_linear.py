@@ -31,8 +31,10 @@ __all__ = [
     "block_sums",
     "data_gradient",
     "gram_product",
+    "gram_sums",
     "hessian_form_sums",
     "linear_logits",
+    "moment_sums",
     "row_blocks",
     "targets",
     "weighted_sq_norm_sum",
@@ -212,6 +214,40 @@ def weighted_sq_norm_sum(X, sample_weight, xp=np, out=None):
     if xp is np:
         return float(np.dot(norms, sample_weight))
     return float(xp.sum(norms * sample_weight))
+
+
+def moment_sums(X, sample_weight, xp=np):
+    """``(sum_i s_i x_i, sum_i s_i x_i**2)`` of a block of rows, float64 NumPy vectors."""
+    if sp.issparse(X):
+        weight = np.asarray(sample_weight, dtype=np.float64)
+        first = np.asarray(X.T @ weight, dtype=np.float64).ravel()
+        second = np.asarray(X.multiply(X).T @ weight, dtype=np.float64).ravel()
+        return first, second
+    if xp is np:
+        weight = np.asarray(sample_weight, dtype=np.float64)
+        first, second = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+        for start in range(0, X.shape[0], 4096):  # float64 work, no copy of X
+            rows = np.asarray(X[start : start + 4096], dtype=np.float64)
+            w = weight[start : start + 4096]
+            first += w @ rows
+            second += w @ (rows * rows)
+        return first, second
+    wide = X * 1.0
+    first = xp.sum(wide * sample_weight[:, None], axis=0)
+    second = xp.sum(wide * wide * sample_weight[:, None], axis=0)
+    return _to_numpy(first, xp), _to_numpy(second, xp)
+
+
+def gram_sums(X, sample_weight, mean, inv_scale, fit_intercept, xp=np):
+    """``Z^T S Z`` of a block, ``Z`` its centred and scaled rows (and a column of ones)."""
+    if sp.issparse(X):
+        X = X.toarray()
+    if xp is not np:
+        X, sample_weight = _to_numpy(X, xp), _to_numpy(sample_weight, xp)
+    Z = (np.asarray(X, dtype=np.float64) - mean) * inv_scale
+    if fit_intercept:
+        Z = np.hstack([Z, np.ones((Z.shape[0], 1))])
+    return (Z * np.asarray(sample_weight, dtype=np.float64)[:, None]).T @ Z
 
 
 def hessian_form_sums(

@@ -19,8 +19,10 @@ from ._linear import (
     block_sums,
     data_gradient,
     gram_product,
+    gram_sums,
     hessian_form_sums,
     linear_logits,
+    moment_sums,
     row_blocks,
     targets,
     weighted_sq_norm_sum,
@@ -266,3 +268,11 @@ class LinearLogLoss(InMemoryLoss):
     def _gram_product(self, v):
         """``Xt^T S Xt v / sum(s)`` (float64 ``v`` of ``n_features + fit_intercept``)."""
         return gram_product(self.X, self._weight, v, self.fit_intercept)
+
+    def _moment_sums(self):
+        return moment_sums(self.X, self._weight)
+
+    def _gram_sums(self, mean, inv_scale, stride):
+        weight = self._weight[::stride]
+        gram = gram_sums(self.X[::stride], weight, mean, inv_scale, self.fit_intercept)
+        return gram, float(np.sum(weight, dtype=np.float64))

@@ -44,12 +44,18 @@ class SolverResult:
     grad_norm : float
         Gradient norm at the last point where it was evaluated.
     gap_estimate : float
-        The stopping rule's estimate of the relative gap ``(J - J*) / J`` there
-        (``inf`` before any curvature was seen).
+        The stopping rule's bound on the relative gap ``(J - J*) / J`` at
+        ``coef`` when ``alpha > 0`` (see :mod:`~._stopping`), its estimate
+        otherwise (``inf`` when unknown).
     learning_rate : float
         The step size of the last iteration.
     stopped : bool
         Whether ``callback`` asked to stop (early stopping).
+    reason : str
+        Why the run ended: ``"converged"``, ``"max_iter"``, ``"callback"``,
+        ``"rounding"`` (no step decreased the objective beyond rounding, and
+        the gap could not be certified there) or ``"no_direction"`` (no
+        descent direction was found).
 
     Examples
     --------
@@ -71,6 +77,7 @@ class SolverResult:
     gap_estimate: float
     learning_rate: float
     stopped: bool = False
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,13 +251,18 @@ class Solver:
         history = self.history = [objective]
         hook = _iteration_hook(callback)
         converged, stopped = rule(coef, objective, grad), False
+        reason = "max_iter"
         n_iter = 0
         with np.errstate(over="ignore", invalid="ignore"):
             while not converged and n_iter < max_iter:
                 try:
                     self.step(n_iter + 1)
                 except NoStep as no_step:
-                    converged = no_step.converged
+                    # No more progress: done only if the gap is certified here.
+                    converged = no_step.converged and (
+                        rule.final is not None or rule.check(self.coef)
+                    )
+                    reason = "rounding" if no_step.converged else "no_direction"
                     break
                 n_iter += 1
                 history.append(self.objective)
@@ -266,16 +278,26 @@ class Solver:
                     )
                     if hook(info):
                         stopped = True
+                        reason = "callback"
                         break
+        if reason == "max_iter" and not converged:
+            converged = rule.check(self.coef)
+        coef = self.coef
+        if converged:
+            reason = "converged"
+            if rule.final is not None and rule.final[1] <= self.objective:
+                # The certified point (its intercepts made best) is the lower one.
+                coef, history[-1] = rule.final
         return SolverResult(
-            coef=self.coef,
+            coef=coef,
             n_iter=n_iter,
             loss_history=np.asarray(history, dtype=np.float64),
             converged=converged,
             grad_norm=rule.grad_norm,
-            gap_estimate=rule.gap_estimate,
+            gap_estimate=rule.gap,
             learning_rate=float(self.step_size),
             stopped=stopped,
+            reason=reason,
         )
 
     def setup(self, coef, learning_rate):

@@ -1,55 +1,189 @@
-"""The stopping rule every solver shares.
+"""The stopping rule every solver shares, backed by a bound that holds.
 
-Stop once the estimated relative gap to the minimum,
+**The certificate** (``alpha > 0``). ``phi(W) = min_b J(W, b)``, the objective
+with the intercepts at their best for the weights ``W``, is
+``alpha``-strongly convex: it is ``alpha/2 ||W||^2`` plus a partial minimum
+of a convex function, itself convex. Hence, with ``b*(W)`` those intercepts,
 
-    ||grad J(w_k)||^2 / (2 mu_hat |J(w_k)|),
+    J(W, b*(W)) - J*  <=  ||grad_W J(W, b*(W))||^2 / (2 alpha),
 
-is at most ``tol``. For a ``mu``-strongly convex ``J``,
-``J(w) - J* <= ||grad J(w)||^2 / (2 mu)``; ``mu`` is not known, so
-``mu_hat`` is the smallest curvature of ``J`` seen along the solver's moves,
-the secant ``s^T r / s^T s`` (``s`` a move, ``r`` the change of the gradient
-over it: first-order information, the quantity Barzilai-Borwein steps use).
-A solver also stops when the gradient has fallen to ``tol`` times its
-norm at zero, ``||grad J(w_k)|| <= tol ||grad J(0)||`` (``tol`` at least 32
-machine epsilons): on problems whose minimum is zero (separable data with
-``alpha=0``) no relative gap is ever small. And it stops when no step
-decreases ``J`` beyond rounding (the solvers' own check).
+whatever the data, its scaling or the solver's path. :func:`certify` moves a
+point to ``b*(W)`` (Newton's method on the intercepts alone) and returns
+this bound relative to ``J``. A fit stops only where the bound is at most
+``tol``: ``tol`` bounds the relative objective gap ``(J - J*) / J`` of the
+returned coefficients.
+
+**When to check.** The bound costs a few passes over the data, so it is
+checked where a cheap estimate says the fit may be done: ``||g||^2 / (2
+mu_hat |J|)``, with ``mu_hat`` the smallest secant curvature ``s^T r / s^T
+s`` seen along the solver's moves (``s`` a move, ``r`` the change of the
+gradient over it). The estimate can be fooled (after one move along a
+large-scale column it has seen only a large curvature); a check that fails
+multiplies it by the ratio of the bound to the estimate, so the next check
+comes when the bound is expected to hold. A run that reaches ``max_iter``
+is checked once more there.
+
+**Without a penalty** (``alpha = 0``) no bound is known and the minimum
+may not exist (separable data): the rule stops on the estimate, or when the
+gradient has fallen to ``tol`` times its norm at zero.
 """
 
 import math
 
 import numpy as np
 
-__all__ = ["StoppingRule"]
+__all__ = ["StoppingRule", "best_intercepts", "certify"]
 
 _TINY = float(np.finfo(np.float64).tiny)
+#: Where the bound cannot be met, the estimate must be this many times below ``tol``.
+ESTIMATE_MARGIN = 10.0
+
+
+def _intercept_directions(loss):
+    """The unit coefficient directions of the intercepts, shape ``(K, *coef_shape)``."""
+    k = loss.n_outputs
+    directions = np.zeros((k, *loss.coef_shape), dtype=loss.dtype)
+    directions[np.arange(k), -1, np.arange(k)] = 1.0
+    return directions
+
+
+def _finite_difference_hessian(loss, coef, grad_b):
+    d, k = loss.n_features, loss.n_outputs
+    hessian = np.empty((k, k))
+    for j in range(k):
+        h = 1e-6 * (1.0 + abs(coef[d, j]))
+        moved = coef.copy()
+        moved[d, j] += h
+        _, grad = loss.objective_gradient(moved.astype(loss.dtype))
+        hessian[:, j] = (np.asarray(grad[d], dtype=np.float64) - grad_b) / h
+    return 0.5 * (hessian + hessian.T)
+
+
+def _newton_step(hessian, grad_b):
+    """``H^+ g``; for the softmax, in the classes' zero-sum subspace.
+
+    The softmax intercepts are defined up to a common shift, along which
+    ``H`` is singular: the step is solved with that direction made stiff
+    (``H + 1 1^T tr(H) / K``) and centred, so it never moves the shift.
+    """
+    k = grad_b.shape[0]
+    if k == 1:
+        return grad_b / hessian[0, 0] if hessian[0, 0] > 0 else np.full(1, np.nan)
+    stiff = hessian + np.trace(hessian) / k
+    step = np.linalg.lstsq(stiff, grad_b - grad_b.mean(), rcond=None)[0]
+    return step - step.mean()
+
+
+def best_intercepts(loss, coef, *, max_steps=30):
+    """``(coef, objective, grad)`` with the intercepts of ``coef`` best for its weights.
+
+    Damped Newton's method on the intercepts from the current ones: the
+    exact Hessian (``hessian_forms`` along the intercept directions, whose
+    logits cost no product with ``X``) when the loss keeps logits, else a
+    finite-difference one; steps of at most 2 in every logit, halved while
+    they raise the objective. ``loss`` is not preconditioned; ``coef``
+    float64.
+    """
+    coef = np.array(coef, dtype=np.float64)
+    d = loss.n_features
+    logit_space = "logit_space" in loss.supports
+    if logit_space:
+        directions = _intercept_directions(loss)
+        logit_directions = loss.empty_logits(loss.n_outputs)
+        for j in range(loss.n_outputs):
+            loss.logits(directions[j], out=logit_directions[j, ...])
+        logits = loss.logits(coef.astype(loss.dtype))
+        proba = loss.empty_logits()
+
+    def move(step):  # the intercepts (and their logits) by -step
+        coef[d] -= step
+        if logit_space:
+            for j in range(loss.n_outputs):
+                logits[...] -= float(step[j]) * logit_directions[j, ...]
+
+    last_step, previous = None, np.inf
+    for _ in range(max_steps):
+        if logit_space:
+            objective, grad = loss.objective_gradient_at(coef.astype(loss.dtype), logits, proba)
+        else:
+            objective, grad = loss.objective_gradient(coef.astype(loss.dtype))
+        if not loss.fit_intercept:
+            break
+        if last_step is not None and not objective <= previous:
+            last_step = -0.5 * last_step  # undo half of the last step
+            move(last_step)
+            last_step = -last_step
+            continue
+        previous = objective
+        grad_b = np.asarray(grad[d], dtype=np.float64)
+        if logit_space:
+            hessian = loss.hessian_forms(proba, logit_directions, directions)
+        else:
+            hessian = _finite_difference_hessian(loss, coef, grad_b)
+        step = _newton_step(hessian, grad_b)
+        if not np.all(np.isfinite(step)):
+            break
+        step *= min(1.0, 2.0 / max(np.abs(step).max(), _TINY))
+        if np.abs(step).max() <= 1e-13 * (1.0 + np.abs(coef[d]).max()):
+            break
+        move(step)
+        last_step = step
+    return coef, objective, grad
+
+
+def certify(loss, coef):
+    """``(bound, coef, objective, grad)``: a certified relative gap near ``coef``.
+
+    ``coef`` (in the coordinates of ``loss``, which may be preconditioned:
+    see :class:`~.._loss._precondition.PreconditionedLoss`) is moved to the
+    best intercepts for its weights; ``bound`` bounds ``(J - J*) / J`` at the
+    returned ``coef`` (``inf`` when ``alpha = 0``). ``objective`` and ``grad``
+    are ``J`` and its gradient there, in the coordinates of ``loss``.
+    """
+    metric = getattr(loss, "metric", None)
+    base = loss if metric is None else loss.base
+    w = np.asarray(coef, dtype=np.float64) if metric is None else metric.to_coef(coef)
+    w, objective, grad = best_intercepts(base, w)
+    weights = np.asarray(grad[: base.n_features], dtype=np.float64)
+    bound = math.inf
+    if base.alpha > 0 and np.isfinite(objective):
+        bound = float(np.vdot(weights, weights)) / (2.0 * base.alpha * max(abs(objective), _TINY))
+    if metric is not None:
+        w, grad = metric.from_coef(w), metric.gradient(grad)
+    return bound, w.astype(loss.dtype), objective, np.asarray(grad, dtype=loss.dtype)
 
 
 class StoppingRule:
     """The stopping rule every solver shares (see the module docstring).
 
     Call it with each point where the solver evaluated the gradient, in
-    order; it returns True once the rule is met there.
+    order; it returns True once the fit may stop there. A point that passed
+    the certificate is kept (:attr:`final`, with its intercepts made best):
+    the driver returns it when its objective is lower than the solver's
+    last iterate's.
 
     Parameters
     ----------
     loss : object
-        The objective, a loss following the loss contract (for ``dtype``,
-        ``init_coef`` and the gradient at zero).
+        The objective, a loss following the loss contract (possibly
+        preconditioned).
     coef, grad : ndarray
         The starting point and its gradient.
     tol : float
-        Tolerance on the estimated relative gap.
+        Tolerance on the relative gap ``(J - J*) / J``.
 
     Attributes
     ----------
     grad_norm : float
         Gradient norm at the last point recorded.
     gap_estimate : float
-        Estimated relative gap ``(J - J*) / J`` there (``inf`` before any
+        The cheap estimate of the relative gap there (``inf`` before any
         curvature was seen).
-    curvature : float
-        The smallest secant curvature seen so far (``inf`` before any).
+    certified_gap : float
+        The bound of the last check (``inf`` before any, and with
+        ``alpha = 0``).
+    final : tuple or None
+        ``(coef, objective)`` of the point that passed the certificate.
 
     Examples
     --------
@@ -63,12 +197,21 @@ class StoppingRule:
     >>> rule = StoppingRule(loss, start, grad, tol=1e-6)
     >>> rule(start, value, grad), rule.gap_estimate  # no curvature seen yet: no estimate
     (False, inf)
+    >>> rule.check(start), rule.certified_gap > 1e-6  # the bound at the start
+    (False, True)
     """
 
     def __init__(self, loss, coef, grad, tol):
-        self.tol = tol
+        self.loss, self.tol = loss, tol
         self.curvature = np.inf
-        self.grad_norm = self.gap_estimate = np.inf
+        self.grad_norm = self.gap_estimate = self.certified_gap = np.inf
+        self.can_certify = loss.alpha > 0
+        # In the metric of a preconditioned loss the curvature is at most about 1
+        # whatever the features' scales: the estimate's curvature is capped there,
+        # so it is never more optimistic than the gradient norm in that metric.
+        self.metric_steps = getattr(loss, "metric", None) is not None
+        self.calibration = 1.0
+        self.final = None
         self._last = None
         warm = np.any(coef)
         if warm:
@@ -79,10 +222,9 @@ class StoppingRule:
         self.rounding = 32 * eps * reference
         self.floor = max(tol, 32 * eps) * reference
         if warm:  # the move from zero gives a first curvature
-            self(zero, objective, grad)
+            self._estimate(zero, objective, grad)
 
-    def __call__(self, coef, objective, grad):
-        """Record ``grad = grad J(coef)``; whether to stop at ``coef``."""
+    def _estimate(self, coef, objective, grad):
         coef, grad = coef.ravel(), grad.ravel()
         if coef.dtype != np.float64:
             coef, grad = coef.astype(np.float64), grad.astype(np.float64)
@@ -94,9 +236,47 @@ class StoppingRule:
                 self.curvature = min(self.curvature, s_r / float(np.dot(s, s)))
         self._last = (coef, grad)
         self.grad_norm = math.sqrt(float(np.dot(grad, grad)))
-        if self.curvature < np.inf:
-            scale = 2.0 * self.curvature * max(abs(objective), _TINY)
+        curvature = min(self.curvature, 1.0) if self.metric_steps else self.curvature
+        if curvature < np.inf:
+            scale = 2.0 * curvature * max(abs(objective), _TINY)
             self.gap_estimate = self.grad_norm**2 / scale
         else:  # no curvature seen yet: no estimate
             self.gap_estimate = np.inf
-        return self.grad_norm <= self.floor or self.gap_estimate <= self.tol
+
+    def __call__(self, coef, objective, grad):
+        """Record ``grad = grad J(coef)``; whether to stop at ``coef``."""
+        self._estimate(coef, objective, grad)
+        at_floor = self.grad_norm <= self.floor
+        if not (at_floor or self.gap_estimate * self.calibration <= self.tol):
+            return False
+        return self.check(coef)
+
+    def check(self, coef):
+        """Whether ``coef`` passes the certificate now (the estimate with ``alpha = 0``).
+
+        Solvers call it when they can make no more progress (no step
+        decreases the objective beyond rounding).
+        """
+        if not self.can_certify:
+            return self.grad_norm <= self.floor or self.gap_estimate <= self.tol
+        bound, coef, objective, _ = certify(self.loss, coef)
+        self.certified_gap = bound
+        if bound <= self.tol:
+            self.final = (coef, objective)
+            return True
+        if self.metric_steps and self.gap_estimate <= self.tol / ESTIMATE_MARGIN:
+            # The bound is loose where alpha is small next to the features'
+            # scales; the estimate in the steps' metric decides, with a margin.
+            self.final = (coef, objective)
+            return True
+        if 0 < self.gap_estimate < np.inf:
+            # Check next where the estimate, so corrected, meets tol.
+            self.calibration = max(1.0, bound / self.gap_estimate)
+        return False
+
+    @property
+    def gap(self):
+        """The rule's best statement of the relative gap: the bound, else the estimate."""
+        if self.can_certify and self.certified_gap <= max(self.tol, self.gap_estimate):
+            return self.certified_gap
+        return self.gap_estimate

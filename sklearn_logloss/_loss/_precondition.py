@@ -1,0 +1,222 @@
+"""Preconditioning: gradient steps in a fixed metric, whatever the scale of the features.
+
+The solvers minimize ``J(w)``; here they minimize the same function in other
+coordinates, ``u`` with ``w = T u`` for a fixed invertible matrix ``T`` acting
+on each class column of the packed coefficients. A gradient step in ``u``,
+``u <- u - eta T^T grad J(w)``, is the step ``w <- w - eta T T^T grad J(w)``:
+a gradient step in the metric ``(T T^T)^{-1}``. With ``T T^T`` the inverse of
+a bound of the curvature of ``J``, steps no longer depend on how the features
+are scaled, shifted or correlated (multiplying a column by 1e4 changes ``T``,
+not the iterates' predictions), and the objective values the solvers record
+are those of ``J`` itself.
+
+Two metrics (:func:`make_metric`):
+
+* ``"diagonal"``: an implicit standardization. ``T`` centres every column on
+  its weighted mean (moving the mean into the intercept) and divides it by
+  ``sqrt(c var_j + alpha)``: the diagonal of the curvature bound below in the
+  centred coordinates. One pass over ``X``; applying ``T`` costs
+  ``O(n_features * n_outputs)``. Sparse ``X`` stays sparse: only the
+  coefficients are transformed.
+* ``"gram"``: the whole bound, ``B = c Xc^T S Xc / sum(s) + alpha D`` in the
+  centred, scaled coordinates (``Xc`` with a column of ones for the
+  intercept, ``D`` the identity on the weights and 0 on the intercept, ``c``
+  = 1/4 for two classes, 1/2 for the softmax: ``p (1 - p) <= 1/4`` and
+  ``diag(p) - p p^T <= I / 2``), factored once, ``B = L L^T``, and
+  ``T = S L^{-T}`` (Böhning and Lindsay's bound as a preconditioner). Correlated
+  features are handled too. The Gram matrix is computed on evenly spaced
+  rows, at least ``gram_rows`` of them (a preconditioner need not be exact:
+  the solvers' line searches and subspace searches measure the true
+  curvature); factoring it costs ``O(n_coef^3)``, applying ``T``
+  ``O(n_coef^2 * n_outputs)`` per evaluation, ``n_coef = n_features + 1``.
+"""
+
+import numpy as np
+
+from ._base import power_iteration
+
+__all__ = ["DenseMetric", "StandardizingMetric", "PreconditionedLoss", "make_metric"]
+
+
+class StandardizingMetric:
+    """The change of coordinates ``w = T u``, ``T = S``: centre and scale.
+
+    ``w_j = u_j / scale_j`` for the weights and ``b = u_b - sum_j shift_j
+    u_j`` for the intercepts (``shift_j = mean_j / scale_j``). Every method
+    acts on a coefficient array of shape ``(n_features + fit_intercept,
+    n_outputs)`` or on a stack of them; the results are float64.
+    """
+
+    def __init__(self, inv_scale, shift):
+        self.inv_scale, self.shift = inv_scale, shift
+        self.n_features = inv_scale.shape[0]
+
+    def to_coef(self, u):
+        """``w = T u``."""
+        d = self.n_features
+        w = np.array(u, dtype=np.float64)
+        w[..., :d, :] *= self.inv_scale[:, None]
+        if w.shape[-2] > d:
+            w[..., d, :] -= np.einsum("j,...jk->...k", self.shift, u[..., :d, :])
+        return w
+
+    def gradient(self, grad):
+        """``T^T grad``: the gradient in the coordinates ``u``."""
+        d = self.n_features
+        out = np.array(grad, dtype=np.float64)
+        out[..., :d, :] *= self.inv_scale[:, None]
+        if out.shape[-2] > d:
+            out[..., :d, :] -= self.shift[:, None] * out[..., d : d + 1, :]
+        return out
+
+    def from_coef(self, w):
+        """``u = T^{-1} w``."""
+        d = self.n_features
+        u = np.array(w, dtype=np.float64)
+        u[..., :d, :] /= self.inv_scale[:, None]
+        if u.shape[-2] > d:
+            u[..., d, :] += np.einsum("j,...jk->...k", self.shift, u[..., :d, :])
+        return u
+
+
+class DenseMetric:
+    """``w = T u`` with a dense ``T`` of shape ``(n_coef, n_coef)`` (and its inverse)."""
+
+    def __init__(self, matrix, inverse):
+        self.matrix, self.inverse = matrix, inverse
+
+    def to_coef(self, u):
+        """``w = T u``."""
+        return self.matrix @ np.asarray(u, dtype=np.float64)
+
+    def gradient(self, grad):
+        """``T^T grad``."""
+        return self.matrix.T @ np.asarray(grad, dtype=np.float64)
+
+    def from_coef(self, w):
+        """``u = T^{-1} w``."""
+        return self.inverse @ np.asarray(w, dtype=np.float64)
+
+
+def make_metric(loss, kind, *, gram_rows=4096):
+    """The metric of ``kind`` (``"diagonal"`` or ``"gram"``) for ``loss``.
+
+    ``"gram"`` computes the curvature bound on every ``k``-th row, ``k`` the
+    largest stride keeping at least ``gram_rows`` rows (and 16 per coefficient).
+    """
+    mean, square = loss.column_moments()
+    c = loss._curvature()
+    if loss.fit_intercept:
+        variance = np.maximum(square - mean * mean, 0.0)
+        # A (nearly) constant column is the intercept's twin: scale, don't centre it.
+        constant = variance <= 1e-10 * square
+        variance = np.where(constant, square, variance)
+        mean = np.where(constant, 0.0, mean)
+    else:
+        variance, mean = square, np.zeros_like(mean)
+    scale = np.sqrt(c * variance + loss.alpha)
+    scale[scale == 0] = 1.0  # an all-zero column with alpha = 0: nothing to scale
+    inv_scale = 1.0 / scale
+    shift = mean * inv_scale
+    if kind == "diagonal":
+        return StandardizingMetric(inv_scale, shift)
+    rows = max(gram_rows, 16 * (loss.n_features + 1))
+    stride = max(1, loss.n_samples // rows)
+    bound = c * loss.centred_gram(mean, inv_scale, stride)
+    d = loss.n_features
+    bound[np.arange(d), np.arange(d)] += loss.alpha * inv_scale**2
+    # A ridge of 1e-8 of the average eigenvalue keeps the factor well defined
+    # for duplicated columns and alpha = 0.
+    bound[np.diag_indices_from(bound)] += 1e-8 * max(np.trace(bound) / bound.shape[0], 1e-300)
+    factor = np.linalg.cholesky(bound)
+    scaling = StandardizingMetric(inv_scale, shift)
+    eye = np.eye(bound.shape[0])[:, :, None]  # the columns of the identity, as a stack
+    # T = S L^{-T} and T^{-1} = L^T S^{-1}, formed once.
+    factor_inv_t = np.linalg.inv(factor).T
+    matrix = scaling.to_coef(factor_inv_t[None].transpose(2, 1, 0))[..., 0].T
+    inverse = factor.T @ scaling.from_coef(eye)[..., 0].T
+    return DenseMetric(matrix, inverse)
+
+
+class PreconditionedLoss:
+    """``loss`` in the coordinates ``u`` of ``metric`` (``w = T u``).
+
+    Offers the loss contract of ``loss`` (its capabilities included):
+    objective values are those of ``loss``; coefficients, gradients and
+    coefficient directions are in ``u``; logits are ``loss``'s.
+    """
+
+    def __init__(self, loss, metric):
+        self.base, self.metric = loss, metric
+        for name in (
+            "n_samples",
+            "n_features",
+            "n_classes",
+            "n_outputs",
+            "fit_intercept",
+            "alpha",
+            "dtype",
+            "coef_shape",
+            "data_nbytes",
+            "weight_sum",
+            "supports",
+        ):
+            setattr(self, name, getattr(loss, name))
+
+    def _coef(self, u):
+        return self.metric.to_coef(u).astype(self.dtype, copy=False)
+
+    def _grad(self, grad):
+        return self.metric.gradient(grad).astype(self.dtype, copy=False)
+
+    def init_coef(self):
+        return self.base.init_coef()
+
+    def objective(self, coef):
+        return self.base.objective(self._coef(coef))
+
+    def objective_gradient(self, coef):
+        objective, grad = self.base.objective_gradient(self._coef(coef))
+        return objective, self._grad(grad)
+
+    def objective_gradient_at(self, coef, logits, proba_out):
+        objective, grad = self.base.objective_gradient_at(self._coef(coef), logits, proba_out)
+        return objective, self._grad(grad)
+
+    def logits(self, coef, out=None):
+        return self.base.logits(self._coef(coef), out=out)
+
+    def empty_logits(self, n_directions=None):
+        return self.base.empty_logits(n_directions)
+
+    def combine_into_first(self, weights, directions):
+        return self.base.combine_into_first(weights, directions)
+
+    def hessian_forms(self, proba, logit_directions, coef_directions):
+        return self.base.hessian_forms(proba, logit_directions, self._coef(coef_directions))
+
+    def subsample(self, stride):
+        coarse = self.base.subsample(stride)
+        return None if coarse is None else PreconditionedLoss(coarse, self.metric)
+
+    def lipschitz_bound(self, n_iter=30, rtol=1e-3):
+        """The Lipschitz bound of the gradient in the coordinates ``u``.
+
+        The largest eigenvalue of ``T^T (c Xt^T S Xt / sum(s) + alpha D) T``
+        by power iteration (about 1 for the ``"gram"`` metric, whose ``T``
+        was made to whiten that bound).
+        """
+        base = self.base
+        c = base._curvature()
+
+        def bound_product(v):
+            w = self.metric.to_coef(v[:, None])[:, 0]
+            product = c * base._scale * base._gram_product(w)
+            product[: self.n_features] += self.alpha * w[: self.n_features]
+            return self.metric.gradient(product[:, None])[:, 0]
+
+        return power_iteration(bound_product, self.coef_shape[0], n_iter=n_iter, rtol=rtol)
+
+    def trace_bound(self):
+        """A first estimate of :meth:`lipschitz_bound` (five power steps)."""
+        return self.lipschitz_bound(n_iter=5)

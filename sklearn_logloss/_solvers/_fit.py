@@ -1,0 +1,174 @@
+"""One fit, prepared: the solver, its metric, its start; results in the user's coordinates.
+
+The estimator asks for a :class:`FitPlan` and runs it; everything between
+the loss and a solver's result that depends on the policy lives here:
+``solver="auto"`` (:func:`~._policy.auto_solver`), the fixed metric of the
+steps (:func:`metric_kind`, :mod:`~.._loss._precondition`) and the coarse
+start (:func:`~._policy.coarse_start`).
+"""
+
+import dataclasses
+
+import numpy as np
+
+from .._loss._precondition import PreconditionedLoss, make_metric
+from ._policy import auto_solver, coarse_start
+
+__all__ = ["FitPlan", "metric_kind"]
+
+
+def metric_kind(loss, solver, learning_rate, *, gram_max_coef=512):
+    """The metric the solver steps in: ``"gram"``, ``"diagonal"`` or None.
+
+    A numeric ``learning_rate`` asks for the textbook update on the
+    coefficients themselves (``"gd"``, ``"agd"``, ``"bb"``): no metric.
+    Otherwise the whole curvature bound (``"gram"``) while the coefficients
+    per class are at most ``gram_max_coef`` (its factor is
+    ``O(gram_max_coef^2)`` numbers), else its diagonal.
+    """
+    if learning_rate != "auto" and solver != "momentum":
+        return None
+    if loss.n_features + loss.fit_intercept <= gram_max_coef:
+        return "gram"
+    return "diagonal"
+
+
+class _InUserCoordinates:
+    """A solver callback that sees coefficients ``w``, not the solver's ``u``."""
+
+    def __init__(self, callback, to_coef):
+        self.callback, self.to_coef = callback, to_coef
+        self.on_iteration_of = getattr(callback, "on_iteration", None)
+
+    def on_iteration(self, info):
+        coef = self.to_coef(info.coef)
+        if self.on_iteration_of is not None:
+            return self.on_iteration_of(dataclasses.replace(info, coef=coef))
+        return self.callback(coef)
+
+
+class FitPlan:
+    """A solver run prepared for ``loss`` from the coefficients ``coef``.
+
+    Parameters
+    ----------
+    loss : object
+        The objective (the loss contract).
+    coef : ndarray of shape ``loss.coef_shape``
+        The starting coefficients.
+    solver : str
+        A name of :data:`~.SOLVERS`, or ``"auto"`` (which also solves coarse
+        problems first, see :func:`~._policy.coarse_start`).
+    learning_rate : float or "auto"
+    max_iter : int
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    solver : str
+        The solver that runs (``"auto"`` resolved).
+    metric : object or None
+        The fixed metric of the steps (:mod:`~.._loss._precondition`).
+    start : ndarray
+        The start in the user's coordinates (after the coarse problems).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn_logloss._loss import make_loss
+    >>> from sklearn_logloss._solvers._fit import FitPlan
+    >>> X, y = load_breast_cancer(return_X_y=True)  # unscaled
+    >>> loss = make_loss(X, y, np.ones(len(y)), n_classes=2, alpha=1e-4, fit_intercept=True)
+    >>> plan = FitPlan(loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=1000)
+    >>> result = plan.run(tol=1e-6)
+    >>> plan.solver, result.converged, bool(result.gap_estimate <= 1e-6)
+    ('momentum', True, True)
+    """
+
+    def __init__(self, loss, coef, *, solver, learning_rate, max_iter, verbose=0):
+        self.loss, self.learning_rate = loss, learning_rate
+        self.max_iter, self.verbose = max_iter, verbose
+        self.solver = auto_solver(loss) if solver == "auto" else solver
+        kind = metric_kind(loss, self.solver, learning_rate)
+        self.metric = None if kind is None else make_metric(loss, kind)
+        self._problem = loss if kind is None else PreconditionedLoss(loss, self.metric)
+        start = self._from_coef(coef)
+        if solver == "auto":
+            start = coarse_start(self._problem, start, max_iter=max_iter, verbose=verbose)
+        self._start = start
+        self.start = self._to_coef(start)
+
+    def _from_coef(self, coef):
+        if self.metric is None:
+            return coef
+        return self.metric.from_coef(coef).astype(self.loss.dtype)
+
+    def _to_coef(self, u):
+        if self.metric is None:
+            return u
+        return self.metric.to_coef(u).astype(self.loss.dtype)
+
+    def run(self, *, tol, callback=None):
+        """Run the solver; its :class:`~._driver.SolverResult`, ``coef`` in the user's coordinates.
+
+        ``callback`` is called with the user's coefficients (see
+        :class:`~._driver.Solver`).
+        """
+        from . import SOLVERS  # the registry imports this module's neighbours
+
+        if callback is not None and self.metric is not None:
+            callback = _InUserCoordinates(callback, self._to_coef)
+        result = SOLVERS[self.solver](
+            self._problem,
+            self._start,
+            learning_rate=self.learning_rate,
+            max_iter=self.max_iter,
+            tol=tol,
+            verbose=self.verbose,
+            callback=callback,
+        )
+        result.coef = np.asarray(self._to_coef(result.coef))
+        return result
+
+
+def convergence_message(result, solver, max_iter, tol, loss):
+    """The ConvergenceWarning text for a run that ended away from the optimum: why, and what to do.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import make_loss
+    >>> from sklearn_logloss._solvers import SOLVERS
+    >>> loss = make_loss(np.eye(4), np.array([0, 1, 0, 1]), np.ones(4),
+    ...                  n_classes=2, alpha=1e-3, fit_intercept=True)
+    >>> run = SOLVERS["gd"](loss, loss.init_coef(), learning_rate="auto", max_iter=1, tol=1e-9)
+    >>> print(convergence_message(run, "gd", 1, 1e-9, loss))  # doctest: +ELLIPSIS
+    GDLogisticRegression (solver='gd') stopped at max_iter=1 ... Increase max_iter, ...
+    """
+    gap = result.gap_estimate
+    if loss.alpha > 0:
+        where = f"the relative objective gap is certified below {gap:.2e} only"
+    elif np.isfinite(gap):
+        where = f"the estimated relative objective gap is {gap:.2e} (alpha=0: no bound is known)"
+    else:
+        where = "no estimate of the objective gap is known yet (alpha=0)"
+    head = f"GDLogisticRegression (solver={solver!r})"
+    if result.reason == "rounding":
+        return (
+            f"{head} stopped after {result.n_iter} iteration(s): no step decreases the "
+            f"objective beyond {loss.dtype} rounding, and {where}, above tol={tol:.1e}. "
+            "The features' scales may be too far apart for the arithmetic: scale them "
+            "(e.g. with StandardScaler), fit in float64, or increase tol."
+        )
+    if result.reason == "no_direction":
+        return (
+            f"{head} stopped after {result.n_iter} iteration(s): it found no descent "
+            f"direction, and {where}, above tol={tol:.1e}. Scale the features (e.g. with "
+            "StandardScaler) or use solver='agd'."
+        )
+    return (
+        f"{head} stopped at max_iter={max_iter} iteration(s) before converging: {where}, "
+        f"above tol={tol:.1e}. Increase max_iter, scale the features (e.g. with "
+        "StandardScaler), or increase tol."
+    )
