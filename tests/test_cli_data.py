@@ -361,3 +361,19 @@ def test_na_values_turn_a_mostly_numeric_column_numeric(tmp_path, use_pandas):
     values = np.asarray(data.X, dtype=float)[:, 0]
     np.testing.assert_array_equal(np.isnan(values), np.arange(40) % 10 == 0)
     assert np.nansum(values) == pytest.approx(sum(i * 1.5 for i in range(40) if i % 10))
+
+
+@pytest.mark.parametrize("use_pandas", [True, False])
+def test_load_csv_reads_file_objects_text_or_bytes(use_pandas):
+    import io
+
+    text = "height,weight,species\n1.0,2.5,cat\n3.0,,dog\n2.0,4.0,cat\n"
+    for source in (io.StringIO(text), io.BytesIO(b"\xef\xbb\xbf" + text.encode())):
+        data = load_csv(source, target="species", use_pandas=use_pandas)
+        assert data.feature_names == ["height", "weight"]  # the byte-order mark is dropped
+        np.testing.assert_array_equal(
+            np.asarray(data.X, dtype=float), [[1, 2.5], [3, np.nan], [2, 4]]
+        )
+        assert data.y.tolist() == ["cat", "dog", "cat"]
+    with pytest.raises(CLIError, match="not a UTF-8 text file"):
+        load_csv(io.BytesIO(b"a,y\n\xff\xfe,1\n"), target="y", use_pandas=use_pandas)

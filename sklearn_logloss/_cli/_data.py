@@ -1,6 +1,7 @@
 """Data loading: scikit-learn's bundled datasets and CSV files (pandas or the csv module)."""
 
 import csv
+import io
 import math
 import os
 from dataclasses import dataclass, field
@@ -135,7 +136,7 @@ def load_csv(
 
     Parameters
     ----------
-    path : str or path-like
+    path : str, path-like or file object
         The CSV file (UTF-8, an optional byte-order mark is ignored).
     target : str
         Name of the label column (strings or integers).
@@ -180,20 +181,21 @@ def load_csv(
     >>> [(c.name, c.kind, c.n_missing) for c in data.columns]
     [('id', 'dropped', 0), ('height', 'numeric', 1), ('colour', 'categorical', 0)]
     """
-    name = os.fspath(path)
-    header = _read_header(name, delimiter)
+    source = _Source(path)
+    name = source.name
+    header = _read_header(source, delimiter)
     _check_names(header, target, name, drop=drop, keep=keep, categorical=categorical)
     pd = _import_pandas() if use_pandas in (None, True) else None
     if use_pandas and pd is None:
         raise CLIError(f"reading {name!r} with pandas needs pandas: {CLI_EXTRA}")
     if pd is not None:
         columns, labels = _read_with_pandas(
-            pd, name, header, target, delimiter, categorical, na_values
+            pd, source, header, target, delimiter, categorical, na_values
         )
     else:
         if categorical:
             raise CLIError(f"--categorical needs pandas to encode the columns: {CLI_EXTRA}")
-        columns, labels = _read_with_csv_module(name, header, target, delimiter, na_values)
+        columns, labels = _read_with_csv_module(source, header, target, delimiter, na_values)
     if not labels.shape[0]:
         raise CLIError(f"{name!r} has a header but no data rows")
     display_name = os.path.basename(name)
@@ -220,9 +222,32 @@ def _import_pandas():
     return pandas
 
 
-def _read_header(name, delimiter):
+class _Source:
+    """The CSV file, opened afresh for each pass over it (header, row lengths, values)."""
+
+    def __init__(self, path):
+        self.text = None
+        if hasattr(path, "read"):
+            self.name = str(getattr(path, "name", "<CSV>"))
+            self.text = path.read()
+        else:
+            self.name = os.fspath(path)
+        if isinstance(self.text, bytes):
+            try:
+                self.text = self.text.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise CLIError(f"cannot read {self.name!r}: not a UTF-8 text file") from None
+
+    def open(self):
+        if self.text is not None:
+            return io.StringIO(self.text)
+        return open(self.name, newline="", encoding="utf-8-sig")
+
+
+def _read_header(source, delimiter):
+    name = source.name
     try:
-        with open(name, newline="", encoding="utf-8-sig") as file:
+        with source.open() as file:
             header = next(csv.reader(file, delimiter=delimiter), None)
     except OSError as exc:
         raise CLIError(f"cannot read {name!r}: {exc.strerror or exc}") from None
@@ -260,23 +285,24 @@ def _check_names(header, target, name, *, drop, keep, categorical):
                 raise CLIError(f"{option}: {column!r} is the target column")
 
 
-def _read_with_pandas(pd, name, header, target, delimiter, categorical, na_values):
+def _read_with_pandas(pd, source, header, target, delimiter, categorical, na_values):
+    name = source.name
     # pandas pads short rows with missing cells and takes a surplus first
     # field for an index: count the fields first, as the csv-module reader does.
-    for _ in _rows(name, delimiter, len(header)):
+    for _ in _rows(source, delimiter, len(header)):
         pass
     text_columns = {column: str for column in (target, *categorical)}
     try:
-        frame = pd.read_csv(
-            name,
-            sep=delimiter,
-            header=0,
-            names=header,
-            dtype=text_columns,
-            na_values=list(na_values),
-            skipinitialspace=True,
-            encoding="utf-8-sig",
-        )
+        with source.open() as file:
+            frame = pd.read_csv(
+                file,
+                sep=delimiter,
+                header=0,
+                names=header,
+                dtype=text_columns,
+                na_values=list(na_values),
+                skipinitialspace=True,
+            )
         columns = {}
         for column in header:
             if column == target:
@@ -313,11 +339,12 @@ def _check_finite(values, column, name):
         )
 
 
-def _read_with_csv_module(name, header, target, delimiter, na_values):
+def _read_with_csv_module(source, header, target, delimiter, na_values):
+    name = source.name
     target_index = header.index(target)
     missing = _MISSING_MARKERS | {value.lower() for value in na_values}
     cells, labels = [], []
-    for line, row in _rows(name, delimiter, len(header)):
+    for line, row in _rows(source, delimiter, len(header)):
         values = [
             _number(cell, column, name, line, missing)
             for i, (cell, column) in enumerate(zip(row, header, strict=True))
@@ -332,10 +359,11 @@ def _read_with_csv_module(name, header, target, delimiter, na_values):
     return columns, np.array(labels, dtype=object)
 
 
-def _rows(name, delimiter, n_fields):
+def _rows(source, delimiter, n_fields):
     """``(line number, fields)`` of every data row; a CLIError on a row of another length."""
+    name = source.name
     try:
-        with open(name, newline="", encoding="utf-8-sig") as file:
+        with source.open() as file:
             reader = csv.reader(file, delimiter=delimiter)
             next(reader)
             for row in reader:
