@@ -1,4 +1,4 @@
-"""The command line, by job: arguments, data, columns, comparison, curves, main.
+"""The command line, by job: arguments, data, columns, target, comparison, curves, main.
 
 ``python -m sklearn_logloss`` and the ``sklearn-logloss`` console script run
 :func:`main`; ``sklearn_logloss.__main__`` re-exports the names below.
@@ -8,8 +8,9 @@ from ._args import PROG, CLIError, build_parser
 from ._columns import Column, build_preprocessor, format_columns
 from ._compare import ModelResult, build_models, format_report, run_comparison
 from ._curves import check_plot_path, save_training_curves, training_curves
-from ._data import DATASETS, Dataset, check_dataset, load_csv, load_dataset
+from ._data import DATASETS, Dataset, load_csv, load_dataset
 from ._main import main
+from ._target import check_dataset
 
 __all__ = [
     "DATASETS",

@@ -10,7 +10,8 @@ from ._args import DEFAULT_DATASET, PROG, CLIError, build_parser, check_args
 from ._columns import build_preprocessor
 from ._compare import build_models, format_report, make_cv, mean_train_size, run_comparison
 from ._curves import check_plot_path, save_training_curves, training_curves
-from ._data import check_dataset, load_csv, load_dataset
+from ._data import load_csv, load_dataset
+from ._target import check_dataset
 
 __all__ = ["main"]
 
