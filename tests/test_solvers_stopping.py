@@ -10,6 +10,7 @@ class _Quadratic:
     """J(w) = 1 + w^T A w / 2 with a diagonal A: curvatures are known exactly."""
 
     dtype = np.dtype(np.float64)
+    alpha = 0.0  # no penalty: the rule's secant estimate decides
 
     def __init__(self, diagonal):
         self.diagonal = np.asarray(diagonal, dtype=float)
