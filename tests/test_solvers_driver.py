@@ -16,7 +16,9 @@ from sklearn_logloss._solvers import (
 from sklearn_logloss._solvers._driver import NoStep
 
 OPTIONS = dict(learning_rate="auto", max_iter=3000, tol=1e-8)
-#: tol=0: run to the rounding floor (or max_iter).
+#: tol=0: run to the rounding floor (or max_iter). The rule may read it as a few
+#: machine epsilons of relative gap: the coefficients are then within about
+#: sqrt(2 eps J / mu) of the minimizer.
 TO_ROUNDING = dict(learning_rate="auto", max_iter=3000, tol=0.0)
 
 
@@ -24,8 +26,8 @@ TO_ROUNDING = dict(learning_rate="auto", max_iter=3000, tol=0.0)
 def test_each_solver_reaches_the_minimizer_of_a_quadratic(name):
     loss = QuadraticLoss()
     result = SOLVERS[name](loss, loss.init_coef(), **TO_ROUNDING)
-    np.testing.assert_allclose(result.coef, loss.minimizer, rtol=0, atol=1e-9)
-    assert result.loss_history[-1] == pytest.approx(loss.minimum, rel=1e-14)
+    np.testing.assert_allclose(result.coef, loss.minimizer, rtol=0, atol=1e-6)
+    assert abs(loss.objective(result.coef) - loss.minimum) <= 1e-13 * loss.minimum
     assert result.loss_history[0] == loss.objective(loss.init_coef())
     # With a tolerance: stops early, converged, near the minimizer.
     loose = SOLVERS[name](loss, loss.init_coef(), **OPTIONS)
@@ -38,7 +40,7 @@ def test_each_solver_starts_from_a_warm_start(name):
     loss = QuadraticLoss(seed=1)
     start = np.full(loss.coef_shape, 0.3)
     result = SOLVERS[name](loss, start, **TO_ROUNDING)
-    np.testing.assert_allclose(result.coef, loss.minimizer, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(result.coef, loss.minimizer, rtol=0, atol=1e-6)
     assert result.loss_history[0] == loss.objective(start)
     assert np.all(start == 0.3)  # the start is not modified
 
@@ -49,7 +51,7 @@ def test_momentum_takes_conjugate_gradient_steps_on_a_quadratic():
     loss = QuadraticLoss(n_features=5)
     heavy_ball = MomentumSubspaceSearch(memory=1, gradient_sum=False)
     result = heavy_ball(loss, loss.init_coef(), learning_rate="auto", max_iter=5, tol=0.0)
-    np.testing.assert_allclose(result.coef, loss.minimizer, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(result.coef, loss.minimizer, rtol=0, atol=1e-6)
 
 
 def test_a_solver_requiring_a_capability_rejects_a_loss_without_it():
@@ -71,7 +73,7 @@ def test_a_solver_requiring_a_capability_rejects_a_loss_without_it():
     plain = QuadraticLoss(supports=frozenset())
     for name in ("gd", "agd", "bb"):
         result = SOLVERS[name](plain, plain.init_coef(), **TO_ROUNDING)
-        np.testing.assert_allclose(result.coef, plain.minimizer, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(result.coef, plain.minimizer, rtol=0, atol=1e-6)
 
 
 def test_registered_names_are_the_solvers_names():
@@ -171,7 +173,7 @@ def test_a_new_solver_is_a_setup_and_a_step():
     loss = QuadraticLoss()
     solver = ExactLineSearch()
     result = solver(loss, loss.init_coef(), **TO_ROUNDING)
-    np.testing.assert_allclose(result.coef, loss.minimizer, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(result.coef, loss.minimizer, rtol=0, atol=1e-6)
     assert result.loss_history.shape == (result.n_iter + 1,)
     loose = solver(loss, loss.init_coef(), **OPTIONS)
     assert loose.converged and loose.n_iter < result.n_iter
