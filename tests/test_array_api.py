@@ -336,11 +336,13 @@ def test_predict_log_proba_at_extreme_logits(to_xp):
     "namespace, device",
     [("torch", "cpu"), ("array_api_strict", "CPU_DEVICE"), ("array_api_strict", "device1")],
 )
-@pytest.mark.parametrize("solver", ["gd", "agd", "bb"])
+@pytest.mark.parametrize("solver", ["gd", "agd"])
 def test_sklearn_array_api_check_with_values(namespace, device, solver):
     # scikit-learn's check, comparing values too (attributes and every method's
     # output against the NumPy fit), with sample weights, for the solvers that
-    # run the same on both paths.
+    # run the same on both paths. ("bb" is left out: its nonmonotone steps turn
+    # the rounding differences of the two paths' metric sums into a stop a few
+    # iterations apart; test_fit_reaches_the_numpy_optimum compares its optimum.)
     from sklearn.utils.estimator_checks import check_array_api_input
 
     check_array_api_input(

@@ -127,7 +127,7 @@ class ArrayAPILinearLogLoss(InMemoryLoss):
         return weighted_sq_norm_sum(self.X, self._device_weight, self.xp)
 
     def _moment_sums(self):
-        return moment_sums(self.X, self._device_weight, self.xp)
+        return moment_sums(self.X, self._weight, self.xp)
 
     def _gram_sums(self, mean, inv_scale, stride):
         weight = self._weight[::stride]  # host copy

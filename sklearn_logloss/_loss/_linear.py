@@ -216,38 +216,58 @@ def weighted_sq_norm_sum(X, sample_weight, xp=np, out=None):
     return float(xp.sum(norms * sample_weight))
 
 
+def _chunks(n_rows, n_features):
+    """Row ranges of about ``BLOCK_BYTES`` of float64 (the temporaries of the sums below)."""
+    rows = max(1, BLOCK_BYTES // (8 * max(1, n_features + 1)))
+    return [(start, min(start + rows, n_rows)) for start in range(0, n_rows, rows)]
+
+
 def moment_sums(X, sample_weight, xp=np):
-    """``(sum_i s_i x_i, sum_i s_i x_i**2)`` of a block of rows, float64 NumPy vectors."""
+    """``(sum_i s_i x_i, sum_i s_i x_i**2)`` of a block of rows, float64 NumPy vectors.
+
+    Computed in float64 on the host, a cache-sized chunk of rows at a time
+    (no copy of ``X``; elsewhere than NumPy each chunk is brought over once),
+    so every namespace gets the same sums to the last bit.
+    """
     if sp.issparse(X):
         weight = np.asarray(sample_weight, dtype=np.float64)
         first = np.asarray(X.T @ weight, dtype=np.float64).ravel()
         second = np.asarray(X.multiply(X).T @ weight, dtype=np.float64).ravel()
         return first, second
-    if xp is np:
-        weight = np.asarray(sample_weight, dtype=np.float64)
-        first, second = np.zeros(X.shape[1]), np.zeros(X.shape[1])
-        for start in range(0, X.shape[0], 4096):  # float64 work, no copy of X
-            rows = np.asarray(X[start : start + 4096], dtype=np.float64)
-            w = weight[start : start + 4096]
-            first += w @ rows
-            second += w @ (rows * rows)
-        return first, second
-    wide = X * 1.0
-    first = xp.sum(wide * sample_weight[:, None], axis=0)
-    second = xp.sum(wide * wide * sample_weight[:, None], axis=0)
-    return _to_numpy(first, xp), _to_numpy(second, xp)
+    weight = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
+    first, second = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    for start, stop in _chunks(X.shape[0], X.shape[1]):
+        rows = X[start:stop] if xp is np else _to_numpy(X[start:stop, ...], xp)
+        rows = np.asarray(rows, dtype=np.float64)
+        weighted = rows * weight[start:stop, None]
+        first += weighted.sum(axis=0)
+        second += np.einsum("ij,ij->j", weighted, rows)
+    return first, second
 
 
 def gram_sums(X, sample_weight, mean, inv_scale, fit_intercept, xp=np):
-    """``Z^T S Z`` of a block, ``Z`` its centred and scaled rows (and a column of ones)."""
-    if sp.issparse(X):
-        X = X.toarray()
-    if xp is not np:
-        X, sample_weight = _to_numpy(X, xp), _to_numpy(sample_weight, xp)
-    Z = (np.asarray(X, dtype=np.float64) - mean) * inv_scale
-    if fit_intercept:
-        Z = np.hstack([Z, np.ones((Z.shape[0], 1))])
-    return (Z * np.asarray(sample_weight, dtype=np.float64)[:, None]).T @ Z
+    """``Z^T S Z`` of a block, ``Z`` its rows centred and scaled (and a column of ones).
+
+    Float64 NumPy; a chunk of rows at a time (brought to the host elsewhere
+    than NumPy, densified when sparse).
+    """
+    n_coef = X.shape[1] + fit_intercept
+    gram = np.zeros((n_coef, n_coef))
+    for start, stop in _chunks(X.shape[0], X.shape[1]):
+        rows = X[start:stop, ...] if not sp.issparse(X) else X[start:stop]
+        if sp.issparse(rows):
+            rows = rows.toarray()
+        elif xp is not np:
+            rows = _to_numpy(rows, xp)
+        weight = sample_weight[start:stop]
+        weight = np.asarray(weight if xp is np else _to_numpy(weight, xp), dtype=np.float64)
+        Z = np.empty((stop - start, n_coef))
+        np.subtract(rows, mean, out=Z[:, : X.shape[1]])
+        Z[:, : X.shape[1]] *= inv_scale
+        if fit_intercept:
+            Z[:, -1] = 1.0
+        gram += (Z * weight[:, None]).T @ Z
+    return gram
 
 
 def hessian_form_sums(

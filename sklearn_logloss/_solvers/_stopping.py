@@ -14,14 +14,21 @@ this bound relative to ``J``. A fit stops only where the bound is at most
 returned coefficients.
 
 **When to check.** The bound costs a few passes over the data, so it is
-checked where a cheap estimate says the fit may be done: ``||g||^2 / (2
-mu_hat |J|)``, with ``mu_hat`` the smallest secant curvature ``s^T r / s^T
-s`` seen along the solver's moves (``s`` a move, ``r`` the change of the
-gradient over it). The estimate can be fooled (after one move along a
-large-scale column it has seen only a large curvature); a check that fails
-multiplies it by the ratio of the bound to the estimate, so the next check
+checked where a cheap quantity says the fit may be done: in the metric of a
+preconditioned loss (:mod:`~.._loss._precondition`), where the curvature is
+at most about 1, ``||g||^2 / (2 |J|)``; otherwise the estimate ``||g||^2 /
+(2 mu_hat |J|)``, with ``mu_hat`` the smallest secant curvature ``s^T r /
+s^T s`` seen along the solver's moves (``s`` a move, ``r`` the change of the
+gradient over it). Either can be fooled (after one move along a large-scale
+column the secants have seen only a large curvature); a check that fails
+multiplies the quantity by the ratio of the bound to it, so the next check
 comes when the bound is expected to hold. A run that reaches ``max_iter``
 is checked once more there.
+
+**Where the bound is out of reach** (a small ``alpha`` next to large
+feature scales makes it loose by their ratio), a preconditioned run also
+stops once the estimate, in the metric of its steps, is ``10`` times below
+``tol``; the result reports the estimate then.
 
 **Without a penalty** (``alpha = 0``) no bound is known and the minimum
 may not exist (separable data): the rule stops on the estimate, or when the
@@ -74,15 +81,15 @@ def _newton_step(hessian, grad_b):
     return step - step.mean()
 
 
-def best_intercepts(loss, coef, *, max_steps=30):
+def best_intercepts(loss, coef, *, max_steps=50):
     """``(coef, objective, grad)`` with the intercepts of ``coef`` best for its weights.
 
     Damped Newton's method on the intercepts from the current ones: the
     exact Hessian (``hessian_forms`` along the intercept directions, whose
     logits cost no product with ``X``) when the loss keeps logits, else a
-    finite-difference one; steps of at most 2 in every logit, halved while
-    they raise the objective. ``loss`` is not preconditioned; ``coef``
-    float64.
+    finite-difference one; steps within a trust region in logit units (2 at
+    first, widened while it binds), halved while they raise the objective.
+    ``loss`` is not preconditioned; ``coef`` float64.
     """
     coef = np.array(coef, dtype=np.float64)
     d = loss.n_features
@@ -101,7 +108,7 @@ def best_intercepts(loss, coef, *, max_steps=30):
             for j in range(loss.n_outputs):
                 logits[...] -= float(step[j]) * logit_directions[j, ...]
 
-    last_step, previous = None, np.inf
+    last_step, previous, radius = None, np.inf, 2.0
     for _ in range(max_steps):
         if logit_space:
             objective, grad = loss.objective_gradient_at(coef.astype(loss.dtype), logits, proba)
@@ -113,6 +120,7 @@ def best_intercepts(loss, coef, *, max_steps=30):
             last_step = -0.5 * last_step  # undo half of the last step
             move(last_step)
             last_step = -last_step
+            radius = np.abs(last_step).max()
             continue
         previous = objective
         grad_b = np.asarray(grad[d], dtype=np.float64)
@@ -123,7 +131,10 @@ def best_intercepts(loss, coef, *, max_steps=30):
         step = _newton_step(hessian, grad_b)
         if not np.all(np.isfinite(step)):
             break
-        step *= min(1.0, 2.0 / max(np.abs(step).max(), _TINY))
+        largest = max(np.abs(step).max(), _TINY)
+        if largest > radius:  # a trust region in logit units, widened while it binds
+            step *= radius / largest
+            radius *= 4.0
         if np.abs(step).max() <= 1e-13 * (1.0 + np.abs(coef[d]).max()):
             break
         move(step)
@@ -170,7 +181,8 @@ class StoppingRule:
     coef, grad : ndarray
         The starting point and its gradient.
     tol : float
-        Tolerance on the relative gap ``(J - J*) / J``.
+        Tolerance on the relative gap ``(J - J*) / J``; at least 32 machine
+        epsilons of the loss's dtype.
 
     Attributes
     ----------
@@ -202,7 +214,9 @@ class StoppingRule:
     """
 
     def __init__(self, loss, coef, grad, tol):
-        self.loss, self.tol = loss, tol
+        eps = float(np.finfo(loss.dtype).eps)
+        # Below 32 machine epsilons a relative gap is rounding (float32: 3.8e-6).
+        self.loss, self.tol = loss, max(tol, 32 * eps)
         self.curvature = np.inf
         self.grad_norm = self.gap_estimate = self.certified_gap = np.inf
         self.can_certify = loss.alpha > 0
@@ -211,16 +225,16 @@ class StoppingRule:
         # so it is never more optimistic than the gradient norm in that metric.
         self.metric_steps = getattr(loss, "metric", None) is not None
         self.calibration = 1.0
+        self._objective = np.inf
         self.final = None
         self._last = None
         warm = np.any(coef)
         if warm:
             zero = loss.init_coef()
             objective, grad = loss.objective_gradient(zero)
-        eps = float(np.finfo(loss.dtype).eps)
         reference = float(np.linalg.norm(grad))  # ||grad J(0)||
         self.rounding = 32 * eps * reference
-        self.floor = max(tol, 32 * eps) * reference
+        self.floor = self.tol * reference
         if warm:  # the move from zero gives a first curvature
             self._estimate(zero, objective, grad)
 
@@ -232,9 +246,11 @@ class StoppingRule:
             s, r = coef - self._last[0], grad - self._last[1]
             s_r = float(np.dot(s, r))
             # A move at rounding level gives no curvature information.
-            if s_r > 0 and float(np.dot(r, r)) > self.rounding**2:
-                self.curvature = min(self.curvature, s_r / float(np.dot(s, s)))
+            s_s = float(np.dot(s, s))
+            if s_r > 0 and s_s > 0 and float(np.dot(r, r)) > self.rounding**2:
+                self.curvature = min(self.curvature, s_r / s_s)
         self._last = (coef, grad)
+        self._objective = objective
         self.grad_norm = math.sqrt(float(np.dot(grad, grad)))
         curvature = min(self.curvature, 1.0) if self.metric_steps else self.curvature
         if curvature < np.inf:
@@ -247,9 +263,22 @@ class StoppingRule:
         """Record ``grad = grad J(coef)``; whether to stop at ``coef``."""
         self._estimate(coef, objective, grad)
         at_floor = self.grad_norm <= self.floor
-        if not (at_floor or self.gap_estimate * self.calibration <= self.tol):
+        if not (at_floor or self._trigger * self.calibration <= self.tol):
             return False
         return self.check(coef)
+
+    @property
+    def _trigger(self):
+        """The cheap quantity that schedules checks of the bound.
+
+        In the metric of a preconditioned loss, where the curvature is at most
+        about 1, ``||g||^2 / (2 |J|)``: a smooth function of the point (the
+        secant curvatures are differences of gradients, noisy near the
+        optimum in float32). Elsewhere the estimate.
+        """
+        if self.metric_steps and self.can_certify:
+            return self.grad_norm**2 / (2.0 * max(abs(self._objective), _TINY))
+        return self.gap_estimate
 
     def check(self, coef):
         """Whether ``coef`` passes the certificate now (the estimate with ``alpha = 0``).
@@ -269,9 +298,13 @@ class StoppingRule:
             # scales; the estimate in the steps' metric decides, with a margin.
             self.final = (coef, objective)
             return True
-        if 0 < self.gap_estimate < np.inf:
-            # Check next where the estimate, so corrected, meets tol.
-            self.calibration = max(1.0, bound / self.gap_estimate)
+        if 0 < self._trigger < np.inf:
+            # Check next where the trigger, so corrected, meets tol. The ratio
+            # is rounded up to a half power of ten, so that runs whose paths
+            # differ by rounding (another namespace, another BLAS) check at the
+            # same iterations.
+            ratio = max(1.0, bound / self._trigger)
+            self.calibration = 10.0 ** (math.ceil(2.0 * math.log10(ratio)) / 2.0)
         return False
 
     @property
