@@ -133,7 +133,11 @@ def test_fit_makes_no_copy_of_dense_float64(n_samples, n_classes, n_features):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak <= 0.25 * X.nbytes, f"peak {peak / X.nbytes:.1%} of X"
+    # The stopping rule's certificate (best intercepts) keeps the logits and
+    # probabilities of every sample, and the curvature along the intercepts,
+    # while the solver's arrays are alive: three arrays of n_samples * n_outputs.
+    certificate = 3 * n_samples * (1 if n_classes == 2 else n_classes) * X.itemsize
+    assert peak <= 0.25 * X.nbytes + certificate, f"peak {peak / X.nbytes:.1%} of X"
 
 
 def test_the_hot_loop_uses_numpy_blas_only():

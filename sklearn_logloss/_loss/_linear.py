@@ -217,8 +217,8 @@ def weighted_sq_norm_sum(X, sample_weight, xp=np, out=None):
 
 
 def _chunks(n_rows, n_features):
-    """Row ranges of about ``BLOCK_BYTES`` of float64 (the temporaries of the sums below)."""
-    rows = max(1, BLOCK_BYTES // (8 * max(1, n_features + 1)))
+    """Row ranges of ``BLOCK_BYTES / 8`` of float64: the temporaries of the sums below."""
+    rows = max(1, BLOCK_BYTES // (64 * max(1, n_features + 1)))
     return [(start, min(start + rows, n_rows)) for start in range(0, n_rows, rows)]
 
 

@@ -125,9 +125,9 @@ def make_metric(loss, kind, *, gram_rows=4096):
     bound = c * loss.centred_gram(mean, inv_scale, stride)
     d = loss.n_features
     bound[np.arange(d), np.arange(d)] += loss.alpha * inv_scale**2
-    # A ridge of 1e-8 of the average eigenvalue keeps the factor well defined
+    # A ridge of 1e-6 of the average eigenvalue keeps the factor well defined
     # for duplicated columns and alpha = 0.
-    bound[np.diag_indices_from(bound)] += 1e-8 * max(np.trace(bound) / bound.shape[0], 1e-300)
+    bound[np.diag_indices_from(bound)] += 1e-6 * max(np.trace(bound) / bound.shape[0], 1e-300)
     factor = np.linalg.cholesky(bound)
     scaling = StandardizingMetric(inv_scale, shift)
     eye = np.eye(bound.shape[0])[:, :, None]  # the columns of the identity, as a stack

@@ -22,13 +22,15 @@ def metric_kind(loss, solver, learning_rate, *, gram_max_coef=512):
 
     A numeric ``learning_rate`` asks for the textbook update on the
     coefficients themselves (``"gd"``, ``"agd"``, ``"bb"``): no metric.
-    Otherwise the whole curvature bound (``"gram"``) while the coefficients
-    per class are at most ``gram_max_coef`` (its factor is
-    ``O(gram_max_coef^2)`` numbers), else its diagonal.
+    Otherwise the whole curvature bound (``"gram"``) for float64 data while
+    the coefficients per class are at most ``gram_max_coef`` (its factor is
+    ``O(gram_max_coef^2)`` numbers), else its diagonal. (In float32 a dense
+    ``T`` would amplify the iterates' rounding by its condition number: the
+    same fit on two libraries, whose roundings differ, would part ways.)
     """
     if learning_rate != "auto" and solver != "momentum":
         return None
-    if loss.n_features + loss.fit_intercept <= gram_max_coef:
+    if loss.dtype == np.float64 and loss.n_features + loss.fit_intercept <= gram_max_coef:
         return "gram"
     return "diagonal"
 

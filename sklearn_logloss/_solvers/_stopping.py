@@ -54,6 +54,20 @@ def _intercept_directions(loss):
     return directions
 
 
+def _intercept_logits(loss):
+    """The logits of :func:`_intercept_directions`: 1 in their own row, 0 elsewhere.
+
+    Constant along the samples, so a read-only broadcast view of a
+    ``(K, K, 1)`` array in the loss's namespace: no memory of ``n_samples``.
+    """
+    k = loss.n_outputs
+    unit = np.eye(k, dtype=loss.dtype)[:, :, None]
+    xp = getattr(loss, "xp", None)
+    if xp is None:
+        return np.broadcast_to(unit, (k, k, loss.n_samples))
+    return xp.broadcast_to(xp.asarray(unit, device=loss.device), (k, k, loss.n_samples))
+
+
 def _finite_difference_hessian(loss, coef, grad_b):
     d, k = loss.n_features, loss.n_outputs
     hessian = np.empty((k, k))
@@ -96,17 +110,20 @@ def best_intercepts(loss, coef, *, max_steps=50):
     logit_space = "logit_space" in loss.supports
     if logit_space:
         directions = _intercept_directions(loss)
-        logit_directions = loss.empty_logits(loss.n_outputs)
-        for j in range(loss.n_outputs):
-            loss.logits(directions[j], out=logit_directions[j, ...])
+        logit_directions = _intercept_logits(loss)
         logits = loss.logits(coef.astype(loss.dtype))
         proba = loss.empty_logits()
 
-    def move(step):  # the intercepts (and their logits) by -step
+    xp = getattr(loss, "xp", np)
+
+    def move(step):  # the intercepts (and their logits, row k by step k) by -step
         coef[d] -= step
         if logit_space:
-            for j in range(loss.n_outputs):
-                logits[...] -= float(step[j]) * logit_directions[j, ...]
+            shift = step.astype(loss.dtype)[:, None]
+            if xp is np:
+                logits[...] -= shift
+            else:
+                logits[...] = logits - xp.asarray(shift, device=loss.device)
 
     last_step, previous, radius = None, np.inf, 2.0
     for _ in range(max_steps):
@@ -298,7 +315,7 @@ class StoppingRule:
             # scales; the estimate in the steps' metric decides, with a margin.
             self.final = (coef, objective)
             return True
-        if 0 < self._trigger < np.inf:
+        if 0 < self._trigger < np.inf and bound < np.inf:
             # Check next where the trigger, so corrected, meets tol. The ratio
             # is rounded up to a half power of ten, so that runs whose paths
             # differ by rounding (another namespace, another BLAS) check at the
