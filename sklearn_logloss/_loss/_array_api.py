@@ -2,18 +2,8 @@
 
 import numpy as np
 
+from . import _linear as linear
 from ._base import InMemoryLoss
-from ._linear import (
-    block_sums,
-    data_gradient,
-    gram_product,
-    gram_sums,
-    hessian_form_sums,
-    linear_logits,
-    moment_sums,
-    targets,
-    weighted_sq_norm_sum,
-)
 from ._pointwise import loss_gradient
 
 __all__ = ["ArrayAPILinearLogLoss"]
@@ -66,7 +56,7 @@ class ArrayAPILinearLogLoss(InMemoryLoss):
         self.n_features = X.shape[1]
         self._init_model(y, sample_weight, n_classes, alpha, fit_intercept, weight_unit)
         self._device_weight = xp.asarray(self._weight, device=device)
-        self._target = targets(self._codes, self.n_outputs, self.dtype, xp, device)
+        self._target = linear.targets(self._codes, self.n_outputs, self.dtype, xp, device)
 
     def _to_device(self, coef):
         return self.xp.asarray(np.asarray(coef, dtype=self.dtype), device=self.device)
@@ -77,7 +67,7 @@ class ArrayAPILinearLogLoss(InMemoryLoss):
         return np.asarray(to_numpy(array), dtype=np.float64)
 
     def _data_sums(self, coef, gradient):
-        loss_sum, grad = block_sums(
+        loss_sum, grad = linear.block_sums(
             self.X,
             self._target,
             self._device_weight,
@@ -99,7 +89,8 @@ class ArrayAPILinearLogLoss(InMemoryLoss):
         Written into ``out`` when given (which may be an entry of a stack
         from :meth:`empty_logits`), else a new array.
         """
-        return linear_logits(self.X, self._to_device(coef), self.fit_intercept, self.xp, out)
+        coef = self._to_device(coef)
+        return linear.linear_logits(self.X, coef, self.fit_intercept, self.xp, out)
 
     def combine_into_first(self, weights, directions):
         """``directions[0] = sum_i weights[i] * directions[i]`` (a new array, then copied)."""
@@ -117,28 +108,28 @@ class ArrayAPILinearLogLoss(InMemoryLoss):
         loss_sum, residuals = loss_gradient(
             logits, self._target, self._device_weight, self.xp, proba_out=proba_out
         )
-        grad = self._to_host(data_gradient(self.X, residuals, self.fit_intercept, self.xp))
+        grad = self._to_host(linear.data_gradient(self.X, residuals, self.fit_intercept, self.xp))
         return self._finish(np.asarray(coef, dtype=self.dtype), loss_sum, grad)
 
     def _add_data_forms(self, proba, directions, forms):
-        return hessian_form_sums(proba, directions, self._device_weight, forms, self.xp)
+        return linear.hessian_form_sums(proba, directions, self._device_weight, forms, self.xp)
 
     def _weighted_sq_norm_sum(self):
-        return weighted_sq_norm_sum(self.X, self._device_weight, self.xp)
+        return linear.weighted_sq_norm_sum(self.X, self._device_weight, self.xp)
 
     def _moment_sums(self):
-        return moment_sums(self.X, self._weight, self.xp)
+        return linear.moment_sums(self.X, self._weight, self.xp)
 
     def _gram_sums(self, mean, inv_scale, stride):
         weight = self._weight[::stride]  # host copy
         rows = self.X[::stride, ...]
-        gram = gram_sums(rows, weight, mean, inv_scale, self.fit_intercept, self.xp)
+        gram = linear.gram_sums(rows, weight, mean, inv_scale, self.fit_intercept, self.xp)
         return gram, float(np.sum(weight, dtype=np.float64))
 
     def _gram_product(self, v):
         from .._compat import max_float_dtype
 
         wide = max_float_dtype(self.xp, self.device)
-        return gram_product(
+        return linear.gram_product(
             self.X, self._device_weight, v, self.fit_intercept, self.xp, self.device, wide
         )
