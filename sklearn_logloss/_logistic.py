@@ -108,30 +108,30 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
           samples only).
 
     learning_rate : float or "auto", default="auto"
-        The step size. ``"auto"`` uses ``1 / L`` with ``L`` an estimate of
-        the Lipschitz constant of the gradient (from the largest eigenvalue
-        of the weighted Gram matrix, by power iteration; for ``"bb"``, the
-        cheaper trace bound). For ``"agd"`` and ``"bb"`` it is the initial
-        step, which backtracking may shrink; ``"momentum"`` does not use it.
-        A fixed step that makes ``"gd"`` diverge raises a ValueError.
+        The step size. ``"auto"`` lets every solver step in a fixed metric
+        built from the data (the features centred and scaled by the
+        curvature the log loss can have along them; see the user guide's
+        "Features in their own units"), so the features' units do not matter,
+        and sizes the steps from the curvature bound. A number gives the
+        textbook update on the coefficients themselves with that step (for
+        ``"agd"`` and ``"bb"`` the first step, which backtracking may
+        shrink); ``"momentum"`` does not use it. A fixed step that makes
+        ``"gd"`` diverge raises a ValueError.
 
     max_iter : int, default=1000
         Maximum number of gradient iterations.
 
     tol : float, default=1e-7
-        Stopping tolerance on the estimated relative gap to the minimum:
-        iterations stop once ``||grad J||^2 / (2 mu_hat J) <= tol``, where
-        ``mu_hat`` is the smallest curvature of ``J`` seen along the
-        iterations' moves (the secant ``s^T r / s^T s``, ``s`` a move and
-        ``r`` the change of the gradient over it); for a ``mu``-strongly
-        convex ``J``, ``||grad J||^2 / (2 mu)`` bounds ``J - J*``. They also
-        stop once the gradient norm falls to ``tol`` (at least 32 machine
-        epsilons of the data's dtype) times its norm at the all-zero
-        coefficients, which ends fits whose minimum is zero (separable data
-        with ``alpha=0``), and when no step decreases ``J`` beyond rounding.
-        The default brings the objective within 1e-6 (relative) of its minimum
-        on every problem of ``benchmarks/``. Early stopping uses ``tol`` as
-        the smallest improvement of the validation loss.
+        Bound on the relative gap ``(J - J*) / J`` of the returned model.
+        With ``alpha > 0`` it is certified: the intercepts are set to their
+        best values for the weights, and ``J - J* <= ||grad_W J||^2 / (2
+        alpha)`` must be at most ``tol * J``. Without a penalty, or where that
+        bound is loose (small ``alpha`` next to large feature scales), a fit
+        stops on an estimate of the gap in the metric of its steps, 10 times
+        below ``tol``, or once the gradient has fallen to ``tol`` times its
+        norm at zero (separable data with ``alpha=0``). At least 32 machine
+        epsilons of the data's dtype. A fit that ends otherwise raises a
+        ConvergenceWarning saying why.
 
     fit_intercept : bool, default=True
         Whether to fit an (unpenalized) intercept per logit.
@@ -167,8 +167,8 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
         full-batch solvers are otherwise deterministic.
 
     verbose : int, default=0
-        When ``>= 1``, print the iteration, objective and gradient norm at
-        every iteration.
+        When ``>= 1``, print the iteration, objective and gradient norm (in
+        the metric of the steps) at every iteration.
 
     Attributes
     ----------
