@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 
+from ._callbacks import CallbackSupport, combine, fit_progress, partial_fit_task, with_callbacks
 from ._compat import to_numpy
 from ._input import EarlyStopping, _is_real, fit_input, partial_fit_input
 from ._predict import LinearClassifierPredictions
@@ -54,7 +55,9 @@ _PARAMETERS = {
 }
 
 
-class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEstimator):
+class GDLogisticRegression(
+    CallbackSupport, ClassifierMixin, LinearClassifierPredictions, BaseEstimator
+):
     r"""Logistic regression trained by explicit gradient descent on the log loss.
 
     Two classes use one logit through the sigmoid; three or more use one logit
@@ -312,6 +315,7 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
                 )
         return super().set_params(**params)
 
+    @with_callbacks
     def fit(self, X, y, sample_weight=None):
         """Fit the model by gradient descent on the penalized log loss.
 
@@ -336,6 +340,9 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
         self._validate_params()
         problem = fit_input(self, X, y, sample_weight)
         loss = problem.loss
+        progress = fit_progress(
+            self, X, y, sample_weight, problem.classes, loss, max_iter=self.max_iter
+        )
         plan = FitPlan(
             loss,
             self._initial_coef(loss, problem.classes),
@@ -343,13 +350,15 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
             learning_rate=self.learning_rate,
             max_iter=self.max_iter,
             verbose=self.verbose,
+            progress=progress,
         )
         monitor = None
         if problem.validation is not None:
             monitor = EarlyStopping(
                 problem.validation, self.n_iter_no_change, self.tol, plan.start
             )
-        result = plan.run(tol=self.tol, callback=monitor)
+        iterations = None if progress is None else progress.iterations(plan.start)
+        result = plan.run(tol=self.tol, callback=combine(monitor, iterations))
         if not (result.converged or result.stopped):
             warnings.warn(
                 convergence_message(result, plan.solver, self.max_iter, self.tol, loss),
@@ -371,6 +380,8 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
             xp, device = problem.namespace
             for name in ("coef_", "intercept_", "loss_history_"):
                 setattr(self, name, xp.asarray(getattr(self, name), device=device))
+        if progress is not None:
+            progress.end()
         return self
 
     def _store_coef(self, coef, loss):
@@ -382,6 +393,7 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
         else:
             self.intercept_ = np.zeros(loss.n_outputs, dtype=loss.dtype)
 
+    @with_callbacks
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One minibatch gradient step on a chunk of data (streaming).
 
@@ -441,6 +453,7 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
         self._validate_params()
         first_call = not hasattr(self, "classes_")
         loss, classes = partial_fit_input(self, X, y, classes, sample_weight)
+        task = partial_fit_task(self, X, y, sample_weight)
         if first_call:
             self.classes_ = classes
             coef = loss.init_coef()
@@ -469,6 +482,8 @@ class GDLogisticRegression(ClassifierMixin, LinearClassifierPredictions, BaseEst
         self.t_ += 1
         self.n_iter_ += 1
         self.loss_history_ = np.append(to_numpy(self.loss_history_), objective)
+        if task is not None:
+            task.end()
         return self
 
     def _coef_array(self, loss):

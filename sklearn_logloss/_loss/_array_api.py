@@ -111,6 +111,16 @@ class ArrayAPILinearLogLoss(InMemoryLoss):
         grad = self._to_host(linear.data_gradient(self.X, residuals, self.fit_intercept, self.xp))
         return self._finish(np.asarray(coef, dtype=self.dtype), loss_sum, grad)
 
+    def intercept_sums(self, logits, proba_out):
+        """As :meth:`LinearLogLoss.intercept_sums` (on the device, results on the host)."""
+        xp = self.xp
+        loss_sum, residuals = loss_gradient(
+            logits, self._target, self._device_weight, xp, proba_out=proba_out
+        )
+        grad = self._to_host(xp.sum(residuals, axis=1))
+        hessian = linear.intercept_hessian_sums(proba_out, self._device_weight, xp)
+        return loss_sum * self._scale, grad * self._scale, hessian * self._scale
+
     def _add_data_forms(self, proba, directions, forms):
         return linear.hessian_form_sums(proba, directions, self._device_weight, forms, self.xp)
 

@@ -33,6 +33,7 @@ __all__ = [
     "gram_product",
     "gram_sums",
     "hessian_form_sums",
+    "intercept_hessian_sums",
     "linear_logits",
     "moment_sums",
     "row_blocks",
@@ -268,6 +269,30 @@ def gram_sums(X, sample_weight, mean, inv_scale, fit_intercept, xp=np):
             Z[:, -1] = 1.0
         gram += (Z * weight[:, None]).T @ Z
     return gram
+
+
+def intercept_hessian_sums(proba, sample_weight, xp=np):
+    """``sum_n s_n (diag(p_n) - p_n p_n^T)``: the Hessian of the data term in the intercepts.
+
+    ``proba`` (shape ``(n_outputs, n_rows)``) as recorded by
+    :func:`~._pointwise.loss_gradient` (one logit: the probability of the
+    class not observed, whose ``p (1 - p)`` is the same). A float64 NumPy
+    ``(n_outputs, n_outputs)`` array; on NumPy a chunk of rows at a time.
+    """
+    k, n_rows = proba.shape
+    hessian = np.zeros((k, k))
+    step = n_rows if xp is not np else max(1, BLOCK_BYTES // (8 * k))
+    for start in range(0, n_rows, step):
+        p = proba[:, start : start + step]
+        weighted = p * sample_weight[start : start + step]
+        if k == 1:
+            block = xp.reshape(xp.sum(weighted * (1 - p)), (1, 1))
+        else:
+            block = -(weighted @ p.T)
+        hessian += _to_numpy(block, xp)
+        if k > 1:
+            hessian[np.diag_indices(k)] += _to_numpy(xp.sum(weighted, axis=1), xp)
+    return hessian
 
 
 def hessian_form_sums(

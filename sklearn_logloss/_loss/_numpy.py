@@ -21,6 +21,7 @@ from ._linear import (
     gram_product,
     gram_sums,
     hessian_form_sums,
+    intercept_hessian_sums,
     linear_logits,
     moment_sums,
     row_blocks,
@@ -219,6 +220,28 @@ class LinearLogLoss(InMemoryLoss):
             total += loss_sum
             data_gradient(self._rows(start, stop), residuals, self.fit_intercept, out=grad)
         return self._finish(coef, total, grad)
+
+    def intercept_sums(self, logits, proba_out):
+        """Data term, its gradient and Hessian in the intercepts, at ``logits``.
+
+        Pointwise passes only (no product with ``X``): what Newton's method on
+        the intercepts needs. ``proba_out`` receives the probabilities.
+        Returns ``(float, float64 (n_outputs,), float64 (n_outputs, n_outputs))``.
+        """
+        total, grad = 0.0, np.zeros(self.n_outputs)
+        for start, stop, buffer, work, target in self._logit_blocks():
+            loss_sum, residuals = loss_gradient(
+                logits[:, start:stop],
+                target,
+                self._weight[start:stop],
+                work=work,
+                proba_out=proba_out[:, start:stop],
+                out=buffer,
+            )
+            total += loss_sum
+            grad += residuals.sum(axis=1)
+        hessian = intercept_hessian_sums(proba_out, self._weight)
+        return total * self._scale, grad * self._scale, hessian * self._scale
 
     def _add_data_forms(self, proba, directions, forms):
         """Add the data term of :meth:`hessian_forms` into ``forms``.

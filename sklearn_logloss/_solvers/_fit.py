@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 
 from .._loss._precondition import PreconditionedLoss, make_metric
-from ._policy import auto_solver, coarse_start
+from ._policy import auto_solver, coarse_start, coarse_strides
 
 __all__ = ["FitPlan", "metric_kind"]
 
@@ -64,6 +64,10 @@ class FitPlan:
     learning_rate : float or "auto"
     max_iter : int
     verbose : int, default=0
+    progress : object, default=None
+        Told the number of coarse problems (``progress.start(n, to_coef)``)
+        and passed to :func:`~._policy.coarse_start` (the callbacks of
+        scikit-learn, :class:`~..._callbacks.FitProgress`).
 
     Attributes
     ----------
@@ -88,7 +92,7 @@ class FitPlan:
     ('momentum', True, True)
     """
 
-    def __init__(self, loss, coef, *, solver, learning_rate, max_iter, verbose=0):
+    def __init__(self, loss, coef, *, solver, learning_rate, max_iter, verbose=0, progress=None):
         self.loss, self.learning_rate = loss, learning_rate
         self.max_iter, self.verbose = max_iter, verbose
         self.solver = auto_solver(loss) if solver == "auto" else solver
@@ -96,8 +100,18 @@ class FitPlan:
         self.metric = None if kind is None else make_metric(loss, kind)
         self._problem = loss if kind is None else PreconditionedLoss(loss, self.metric)
         start = self._from_coef(coef)
-        if solver == "auto":
-            start = coarse_start(self._problem, start, max_iter=max_iter, verbose=verbose)
+        strides = coarse_strides(self._problem) if solver == "auto" and not np.any(start) else []
+        if progress is not None:
+            progress.start(len(strides), self._to_coef)
+        if strides:
+            start = coarse_start(
+                self._problem,
+                start,
+                max_iter=max_iter,
+                verbose=verbose,
+                strides=strides,
+                progress=progress,
+            )
         self._start = start
         self.start = self._to_coef(start)
 

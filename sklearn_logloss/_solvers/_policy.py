@@ -6,6 +6,8 @@ Every function here reads the loss contract's attributes only
 takes its thresholds as keyword parameters.
 """
 
+import contextlib
+
 import numpy as np
 
 from .._loss import SMALL_LOGITS
@@ -188,7 +190,7 @@ def coarse_strides(loss, *, factor=8, samples_per_coef=20, min_size=2**20):
     return strides[::-1]
 
 
-def coarse_start(loss, coef, *, max_iter, tol=1e-4, verbose=0, strides=None):
+def coarse_start(loss, coef, *, max_iter, tol=1e-4, verbose=0, strides=None, progress=None):
     """A starting point from coarse problems (the start of ``solver="auto"``).
 
     Solves the same objective on every ``stride``-th sample, coarsest first
@@ -217,6 +219,10 @@ def coarse_start(loss, coef, *, max_iter, tol=1e-4, verbose=0, strides=None):
         When positive, a line per coarse problem is printed.
     strides : list of int, default=None
         The strides, coarsest first; None: :func:`coarse_strides`.
+    progress : object, default=None
+        Reports each coarse problem: ``progress.coarse(stride, coef)`` is a
+        context manager around its run that gives the run's callback (or
+        None), as :class:`~..._callbacks.FitProgress` does.
 
     Returns
     -------
@@ -245,7 +251,11 @@ def coarse_start(loss, coef, *, max_iter, tol=1e-4, verbose=0, strides=None):
         if coarse is None:  # a class has no weight in this subsample
             continue
         name = auto_solver(coarse)
-        result = SOLVERS[name](coarse, coef, learning_rate="auto", max_iter=max_iter, tol=tol)
+        task = contextlib.nullcontext() if progress is None else progress.coarse(stride, coef)
+        with task as callback:
+            result = SOLVERS[name](
+                coarse, coef, learning_rate="auto", max_iter=max_iter, tol=tol, callback=callback
+            )
         coef = result.coef
         if verbose:
             print(

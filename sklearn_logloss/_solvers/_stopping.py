@@ -46,28 +46,6 @@ _TINY = float(np.finfo(np.float64).tiny)
 ESTIMATE_MARGIN = 10.0
 
 
-def _intercept_directions(loss):
-    """The unit coefficient directions of the intercepts, shape ``(K, *coef_shape)``."""
-    k = loss.n_outputs
-    directions = np.zeros((k, *loss.coef_shape), dtype=loss.dtype)
-    directions[np.arange(k), -1, np.arange(k)] = 1.0
-    return directions
-
-
-def _intercept_logits(loss):
-    """The logits of :func:`_intercept_directions`: 1 in their own row, 0 elsewhere.
-
-    Constant along the samples, so a read-only broadcast view of a
-    ``(K, K, 1)`` array in the loss's namespace: no memory of ``n_samples``.
-    """
-    k = loss.n_outputs
-    unit = np.eye(k, dtype=loss.dtype)[:, :, None]
-    xp = getattr(loss, "xp", None)
-    if xp is None:
-        return np.broadcast_to(unit, (k, k, loss.n_samples))
-    return xp.broadcast_to(xp.asarray(unit, device=loss.device), (k, k, loss.n_samples))
-
-
 def _finite_difference_hessian(loss, coef, grad_b):
     d, k = loss.n_features, loss.n_outputs
     hessian = np.empty((k, k))
@@ -98,22 +76,22 @@ def _newton_step(hessian, grad_b):
 def best_intercepts(loss, coef, *, max_steps=50):
     """``(coef, objective, grad)`` with the intercepts of ``coef`` best for its weights.
 
-    Damped Newton's method on the intercepts from the current ones: the
-    exact Hessian (``hessian_forms`` along the intercept directions, whose
-    logits cost no product with ``X``) when the loss keeps logits, else a
-    finite-difference one; steps within a trust region in logit units (2 at
-    first, widened while it binds), halved while they raise the objective.
-    ``loss`` is not preconditioned; ``coef`` float64.
+    Damped Newton's method on the intercepts from the current ones, with
+    steps within a trust region in logit units (2 at first, widened while it
+    binds) and halved while they raise the objective. A loss that keeps
+    logits gives the intercepts' gradient and Hessian from pointwise passes
+    (``intercept_sums``: no product with ``X`` until the final gradient);
+    another uses finite differences of its gradient. ``loss`` is not
+    preconditioned; ``coef`` float64.
     """
     coef = np.array(coef, dtype=np.float64)
     d = loss.n_features
     logit_space = "logit_space" in loss.supports
+    if not loss.fit_intercept:
+        return (coef, *loss.objective_gradient(coef.astype(loss.dtype)))
     if logit_space:
-        directions = _intercept_directions(loss)
-        logit_directions = _intercept_logits(loss)
         logits = loss.logits(coef.astype(loss.dtype))
         proba = loss.empty_logits()
-
     xp = getattr(loss, "xp", np)
 
     def move(step):  # the intercepts (and their logits, row k by step k) by -step
@@ -128,11 +106,11 @@ def best_intercepts(loss, coef, *, max_steps=50):
     last_step, previous, radius = None, np.inf, 2.0
     for _ in range(max_steps):
         if logit_space:
-            objective, grad = loss.objective_gradient_at(coef.astype(loss.dtype), logits, proba)
+            objective, grad_b, hessian = loss.intercept_sums(logits, proba)
         else:
             objective, grad = loss.objective_gradient(coef.astype(loss.dtype))
-        if not loss.fit_intercept:
-            break
+            grad_b = np.asarray(grad[d], dtype=np.float64)
+            hessian = None
         if last_step is not None and not objective <= previous:
             last_step = -0.5 * last_step  # undo half of the last step
             move(last_step)
@@ -140,10 +118,7 @@ def best_intercepts(loss, coef, *, max_steps=50):
             radius = np.abs(last_step).max()
             continue
         previous = objective
-        grad_b = np.asarray(grad[d], dtype=np.float64)
-        if logit_space:
-            hessian = loss.hessian_forms(proba, logit_directions, directions)
-        else:
+        if hessian is None:
             hessian = _finite_difference_hessian(loss, coef, grad_b)
         step = _newton_step(hessian, grad_b)
         if not np.all(np.isfinite(step)):
@@ -152,10 +127,14 @@ def best_intercepts(loss, coef, *, max_steps=50):
         if largest > radius:  # a trust region in logit units, widened while it binds
             step *= radius / largest
             radius *= 4.0
-        if np.abs(step).max() <= 1e-13 * (1.0 + np.abs(coef[d]).max()):
+        if largest <= 1e-13 * (1.0 + np.abs(coef[d]).max()):
             break
         move(step)
         last_step = step
+    if logit_space:
+        objective, grad = loss.objective_gradient_at(coef.astype(loss.dtype), logits, proba)
+    elif last_step is not None:
+        objective, grad = loss.objective_gradient(coef.astype(loss.dtype))
     return coef, objective, grad
 
 
