@@ -20,6 +20,7 @@ EXAMPLES = [
     "plot_tuning.py",
     # 4. solvers and scale
     "plot_solver_comparison.py",
+    "plot_progress_callbacks.py",
 ]
 
 
