@@ -281,7 +281,7 @@ def intercept_hessian_sums(proba, sample_weight, xp=np):
     """
     k, n_rows = proba.shape
     hessian = np.zeros((k, k))
-    step = n_rows if xp is not np else max(1, BLOCK_BYTES // (8 * k))
+    step = n_rows if xp is not np else max(1, BLOCK_BYTES // (64 * k))
     for start in range(0, n_rows, step):
         p = proba[:, start : start + step]
         weighted = p * sample_weight[start : start + step]

@@ -42,6 +42,7 @@ import numpy as np
 __all__ = ["StoppingRule", "best_intercepts", "certify"]
 
 _TINY = float(np.finfo(np.float64).tiny)
+_EPS = float(np.finfo(np.float64).eps)
 #: Where the bound cannot be met, the estimate must be this many times below ``tol``.
 ESTIMATE_MARGIN = 10.0
 
@@ -111,7 +112,7 @@ def best_intercepts(loss, coef, *, max_steps=50):
             objective, grad = loss.objective_gradient(coef.astype(loss.dtype))
             grad_b = np.asarray(grad[d], dtype=np.float64)
             hessian = None
-        if last_step is not None and not objective <= previous:
+        if last_step is not None and not objective <= previous + 16 * _EPS * abs(previous):
             last_step = -0.5 * last_step  # undo half of the last step
             move(last_step)
             last_step = -last_step
@@ -127,7 +128,11 @@ def best_intercepts(loss, coef, *, max_steps=50):
         if largest > radius:  # a trust region in logit units, widened while it binds
             step *= radius / largest
             radius *= 4.0
-        if largest <= 1e-13 * (1.0 + np.abs(coef[d]).max()):
+        # Newton's decrement below rounding, or a step that moves nothing: done.
+        decrement = float(grad_b @ step)
+        if decrement <= 16 * _EPS * abs(objective) or largest <= 1e-13 * (
+            1.0 + np.abs(coef[d]).max()
+        ):
             break
         move(step)
         last_step = step
