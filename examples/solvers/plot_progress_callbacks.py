@@ -25,6 +25,7 @@ every iteration. This example needs scikit-learn 1.9 or later and ``rich``
 # negated log loss after every iteration.
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 from sklearn.callback import ProgressBar, ScoringMonitor
 from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
@@ -81,4 +82,6 @@ ax_stages.set(
     xlabel="iteration of the stage", ylabel="log loss on all samples", title="Every stage"
 )
 ax_stages.legend()
+for ax in (ax_run, ax_stages):
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 plt.show()
