@@ -38,7 +38,6 @@ _FLOATS = [np.float64, np.float32]
 _NUMPY_CHECKS = {
     "accept_sparse": ["csr", "csc"],
     "dtype": _FLOATS,
-    "order": "C",
     "ensure_all_finite": False,
 }
 
@@ -268,7 +267,7 @@ def _check_numpy_values(estimator, X):
     called with ``ensure_all_finite=False``), whose errors it raises for NaN
     and infinity.
     """
-    values = X.data if sp.issparse(X) else X.reshape(-1)
+    values = X.data if sp.issparse(X) else X.ravel(order="K")  # a view, C or F order
     if _sum_of_squares(values) <= _squares_limit(X.dtype):
         return
     assert_all_finite(values, estimator_name=type(estimator).__name__, input_name="X")

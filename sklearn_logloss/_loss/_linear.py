@@ -207,8 +207,8 @@ def gram_product(X, sample_weight, v, fit_intercept, xp=np, device=None, wide=No
 def weighted_sq_norm_sum(X, sample_weight, xp=np, out=None):
     """``sum_i s_i ||x_i||^2`` over a block (one pass; ``out``: NumPy scratch of n_rows)."""
     if sp.issparse(X):
-        norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
-    elif xp is np:
+        return float(np.sum(_sparse_moments(X, sample_weight)[1]))
+    if xp is np:
         norms = np.einsum("ij,ij->i", X, X, out=out)
     else:
         norms = xp.sum(X * X, axis=1)
@@ -223,6 +223,29 @@ def _chunks(n_rows, n_features):
     return [(start, min(start + rows, n_rows)) for start in range(0, n_rows, rows)]
 
 
+def _sparse_moments(X, sample_weight):
+    """:func:`moment_sums` of a sparse block, a slice of its major axis at a time.
+
+    Rows of CSR, columns of CSC (slices that copy only themselves): the
+    squares are formed for a chunk of about ``BLOCK_BYTES / 8`` stored values.
+    """
+    weight = np.asarray(sample_weight, dtype=np.float64)
+    X = X.tocsr() if X.format not in ("csr", "csc") else X
+    n_major = X.shape[0] if X.format == "csr" else X.shape[1]
+    per_value = max(1, X.nnz // max(1, n_major))
+    step = max(1, BLOCK_BYTES // (64 * per_value))
+    first, second = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    for start in range(0, n_major, step):
+        stop = min(start + step, n_major)
+        if X.format == "csr":
+            chunk, w, cols = X[start:stop], weight[start:stop], slice(None)
+        else:
+            chunk, w, cols = X[:, start:stop], weight, slice(start, stop)
+        first[cols] += np.asarray(chunk.T @ w, dtype=np.float64).ravel()
+        second[cols] += np.asarray(chunk.multiply(chunk).T @ w, dtype=np.float64).ravel()
+    return first, second
+
+
 def moment_sums(X, sample_weight, xp=np):
     """``(sum_i s_i x_i, sum_i s_i x_i**2)`` of a block of rows, float64 NumPy vectors.
 
@@ -231,10 +254,7 @@ def moment_sums(X, sample_weight, xp=np):
     so every namespace gets the same sums to the last bit.
     """
     if sp.issparse(X):
-        weight = np.asarray(sample_weight, dtype=np.float64)
-        first = np.asarray(X.T @ weight, dtype=np.float64).ravel()
-        second = np.asarray(X.multiply(X).T @ weight, dtype=np.float64).ravel()
-        return first, second
+        return _sparse_moments(X, sample_weight)
     weight = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
     first, second = np.zeros(X.shape[1]), np.zeros(X.shape[1])
     for start, stop in _chunks(X.shape[0], X.shape[1]):
