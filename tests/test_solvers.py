@@ -111,12 +111,14 @@ def test_tol_controls_the_relative_objective_gap(name, tol):
         assert model.n_iter_ < tight.fit(X, y).n_iter_
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize(
     "n_samples, n_classes, n_features",
     # The last solves coarse problems first (on views of every 8th row).
     [(20_000, 2, 50), (20_000, 3, 200), (20_000, 2, 100)],
 )
-def test_fit_makes_no_copy_of_dense_float64(n_samples, n_classes, n_features):
+def test_fit_makes_no_copy_of_dense_float64(n_samples, n_classes, n_features, order):
+    # Fortran-ordered X is used in its own layout too (no C-order copy).
     X, y = make_classification(
         n_samples=n_samples,
         n_features=n_features,
@@ -124,7 +126,7 @@ def test_fit_makes_no_copy_of_dense_float64(n_samples, n_classes, n_features):
         n_classes=n_classes,
         random_state=0,
     )
-    X = np.ascontiguousarray(X)
+    X = np.asarray(X, order=order)
     tracemalloc.start()
     try:
         with warnings.catch_warnings():
