@@ -413,17 +413,16 @@ def log_loss_from_logits(y_true, logits, *, normalize=True, sample_weight=None, 
     Returns
     -------
     loss : float
-        The (weighted) mean or sum of the per-sample log losses.
+        As :func:`log_loss`: the (weighted) mean, or sum, of the per-sample
+        log losses, here computed from the logits.
 
     Raises
     ------
     ValueError
-        If logits are not finite, lengths differ, ``y_true`` holds a single
-        label and ``labels`` is None, ``y_true`` holds values outside
-        ``labels``, labels mix strings and numbers, ``labels`` has
-        duplicates, the number of columns differs from the number of labels,
-        the sample weights are all zero or not finite, or a loss exceeds the
-        float64 range (logits of one row more than about 1.8e308 apart).
+        In the cases of :func:`log_loss` (lengths, labels, weights), with
+        logits in place of probabilities: if they are not finite, or a loss
+        exceeds the float64 range (logits of one row more than about 1.8e308
+        apart).
     ZeroDivisionError
         If ``normalize=True`` and the sample weights sum to zero.
 
