@@ -198,15 +198,11 @@ class LinearLogLoss(InMemoryLoss):
             self._buffers = full[0, : self._rows_per_block], full[1:, : self._rows_per_block]
         return self._full
 
-    def objective_gradient_at(self, coef, logits, proba_out):
-        """Objective and gradient at ``coef`` given its ``logits`` (unchanged).
+    def _logit_pass(self, logits, proba_out, add_block):
+        """Loss sum at ``logits``; ``add_block(start, stop, residuals)`` per block.
 
-        ``proba_out`` (shape of ``logits``) receives the probabilities that
-        :meth:`hessian_forms` needs. No product with ``X`` is made for the
-        loss; the gradient makes one with ``X^T``.
+        ``proba_out`` receives the probabilities; ``logits`` is unchanged.
         """
-        coef = np.asarray(coef, dtype=self.dtype)
-        grad = np.zeros(self.coef_shape, dtype=np.float64)
         total = 0.0
         for start, stop, buffer, work, target in self._logit_blocks():
             loss_sum, residuals = loss_gradient(
@@ -218,8 +214,23 @@ class LinearLogLoss(InMemoryLoss):
                 out=buffer,
             )
             total += loss_sum
+            add_block(start, stop, residuals)
+        return total
+
+    def objective_gradient_at(self, coef, logits, proba_out):
+        """Objective and gradient at ``coef`` given its ``logits`` (unchanged).
+
+        ``proba_out`` (shape of ``logits``) receives the probabilities that
+        :meth:`hessian_forms` needs. No product with ``X`` is made for the
+        loss; the gradient makes one with ``X^T``.
+        """
+        coef = np.asarray(coef, dtype=self.dtype)
+        grad = np.zeros(self.coef_shape, dtype=np.float64)
+
+        def add_gradient(start, stop, residuals):
             data_gradient(self._rows(start, stop), residuals, self.fit_intercept, out=grad)
-        return self._finish(coef, total, grad)
+
+        return self._finish(coef, self._logit_pass(logits, proba_out, add_gradient), grad)
 
     def intercept_sums(self, logits, proba_out):
         """Data term, its gradient and Hessian in the intercepts, at ``logits``.
@@ -228,18 +239,12 @@ class LinearLogLoss(InMemoryLoss):
         the intercepts needs. ``proba_out`` receives the probabilities.
         Returns ``(float, float64 (n_outputs,), float64 (n_outputs, n_outputs))``.
         """
-        total, grad = 0.0, np.zeros(self.n_outputs)
-        for start, stop, buffer, work, target in self._logit_blocks():
-            loss_sum, residuals = loss_gradient(
-                logits[:, start:stop],
-                target,
-                self._weight[start:stop],
-                work=work,
-                proba_out=proba_out[:, start:stop],
-                out=buffer,
-            )
-            total += loss_sum
-            grad += residuals.sum(axis=1)
+        grad = np.zeros(self.n_outputs)
+
+        def add_sums(start, stop, residuals):
+            grad[...] += residuals.sum(axis=1)
+
+        total = self._logit_pass(logits, proba_out, add_sums)
         hessian = intercept_hessian_sums(proba_out, self._weight)
         return total * self._scale, grad * self._scale, hessian * self._scale
 
