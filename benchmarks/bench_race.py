@@ -15,6 +15,7 @@ import datetime
 import json
 import os
 import platform
+import subprocess
 import time
 import warnings
 from pathlib import Path
@@ -23,6 +24,7 @@ import numpy as np
 import scipy
 import scipy.sparse as sp
 import sklearn
+from race_report import PLOTTED, TARGET_GAP, markdown, plot, rest
 from scipy.special import expit, logsumexp
 from sklearn.datasets import load_breast_cancer, load_digits, make_classification
 from sklearn.linear_model import LogisticRegression
@@ -32,12 +34,10 @@ from threadpoolctl import threadpool_limits
 from sklearn_logloss import GDLogisticRegression
 
 ALPHA = 1e-4
-TARGET_GAP = 1e-6
 TOLS = tuple(10.0**-k for k in range(2, 13))  # 1e-2 ... 1e-12
 NEWTON_TOLS = TOLS[::2]  # 1e-2, 1e-4, ... 1e-12: Newton-type steps converge quadratically
 SWEEP_BUDGET_S = 30.0  # CPU seconds of sweep fits per candidate and problem (--quick: 3)
 LONG_FIT_S = 20.0  # a chosen fit longer than this is timed once (its sweep run)
-PLOTTED = ("breast_cancer_raw", "dense_binary")
 
 try:
     import torch
@@ -228,6 +228,8 @@ def make_candidates(X, n_classes):
         notes.append("glum: not importable, skipped")
     elif n_classes != 2:
         notes.append("glum: binary only (family='binomial'), not run")
+    elif sp.issparse(X):
+        notes.append("glum: not run on the sparse problem (its fit ran out of 23 GB of memory)")
     else:
         cands["glum"] = (glum_fit, NEWTON_TOLS)
     if torch is None:
@@ -359,94 +361,25 @@ def run_problem(name, X, y, repeats, plotted, budget):
     }
 
 
-# --------------------------------------------------------------------------- output
+# --------------------------------------------------------------------------- main
 
 
-def fmt_tol(tol):
-    return "default" if tol is None else f"{tol:.0e}"
-
-
-def markdown(meta, results):
-    lines = ["# Matched-accuracy race (benchmarks/bench_race.py)", ""]
-    lines += [f"- {key}: {value}" for key, value in meta.items()]
-    lines += [
-        "",
-        "## Summary: ours at its defaults against the fastest peer reaching gap 1e-6",
-        "",
-    ]
-    lines += [
-        "| problem | n x d | K | ours (s) | ours gap | fastest peer | peer (s) | ours / peer |"
-    ]
-    lines += ["|---|---|---|---|---|---|---|---|"]
-    for res in results:
-        ours = res["rows"][0]
-        fastest = next((r for r in res["rows"] if r["candidate"] == res["fastest_peer"]), None)
-        shape = f"{res['n_samples']} x {res['n_features']}" + (
-            " CSR" if res["sparse"] else (" f32" if res["dtype"] == "float32" else "")
-        )
-        peer = (
-            "-" if fastest is None else f"{fastest['candidate']} (tol {fmt_tol(fastest['tol'])})"
-        )
-        lines.append(
-            f"| {res['problem']} | {shape} | {res['n_classes']} | {ours['median_s']:.4g} "
-            f"| {ours['gap']:.1e} | {peer} | "
-            + ("-" if fastest is None else f"{fastest['median_s']:.4g}")
-            + " | "
-            + ("-" if res["ours_over_fastest"] is None else f"{res['ours_over_fastest']:.2f}")
-            + " |"
-        )
-    lines += ["", "## Every candidate", ""]
-    lines += ["| problem | candidate | tol | median CPU s | min | max | runs | gap (median) |"]
-    lines += ["|---|---|---|---|---|---|---|---|"]
-    for res in results:
-        for r in res["rows"]:
-            if r["runs"] == 0:
-                lines.append(
-                    f"| {res['problem']} | {r['candidate']} | not reached | - | - | - | 0 "
-                    f"| best {r['best_gap']:.1e} |"
-                )
-                continue
-            lines.append(
-                f"| {res['problem']} | {r['candidate']} | {fmt_tol(r['tol'])} "
-                f"| {r['median_s']:.4g} | {r['min_s']:.4g} | {r['max_s']:.4g} | {r['runs']} "
-                f"| {r['gap']:.1e} |"
-            )
-    notes = [(res["problem"], note) for res in results for note in res["notes"]]
-    if notes:
-        lines += ["", "Notes:", ""] + [f"- {p}: {note}" for p, note in notes]
-    return "\n".join(lines) + "\n"
-
-
-def plot(results, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    shown = [r for r in results if r["problem"] in PLOTTED][:2] or results[:1]
-    fig, axes = plt.subplots(1, len(shown), figsize=(5.2 * len(shown), 4.0), squeeze=False)
-    for ax, res in zip(axes[0], shown, strict=True):
-        for cname, trace in res["sweeps"].items():
-            if cname == "ours (defaults)":
-                continue  # its tol sweep is drawn instead
-            t = [p["cpu_s"] for p in trace]
-            g = [max(p["gap"], 1e-16) for p in trace]
-            style = {"marker": "o", "ms": 4}
-            if cname.startswith("ours"):
-                style.update(color="black", lw=2.2, marker="*", ms=9)
-            ax.plot(t, g, label=cname, **style)
-        ax.axhline(TARGET_GAP, color="grey", ls="--", lw=1)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("CPU time of one fit (s)")
-        ax.set_ylabel("relative gap (J - J*) / J*")
-        ax.set_title(f"{res['problem']} ({res['n_samples']} x {res['n_features']})")
-        ax.grid(True, which="major", alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle("Time to accuracy: one point per tol setting (ours: tol sweep)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+def _code_version():
+    """The commit measured, and whether the package had uncommitted changes."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "sklearn_logloss"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown (no git)"
+    return head + (" + uncommitted changes in sklearn_logloss/" if dirty else "")
 
 
 def main(argv=None):
@@ -480,6 +413,7 @@ def main(argv=None):
         "machine": f"{platform.machine()}, nproc={os.cpu_count()}",
         "load average at start": ", ".join(f"{v:.2f}" for v in os.getloadavg()),
         "versions": versions,
+        "code": _code_version(),
         "timing": f"CPU time (time.process_time), one BLAS/torch thread, median/min/max of "
         f"{args.repeats} round-robin runs (the sweep run is the first)",
         "target": f"relative gap (J - J*)/J* <= {TARGET_GAP:g}, alpha={ALPHA:g}, C = 1/(alpha n)",
@@ -492,6 +426,7 @@ def main(argv=None):
     args.out.with_suffix(".json").write_text(
         json.dumps({"meta": meta, "problems": results}, indent=1)
     )
+    args.out.with_suffix(".rst").write_text(rest(table))
     plot(results, args.plot or args.out.with_name("race.png"))
     return results
 
