@@ -81,6 +81,7 @@ def plot(results, path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     shown = [r for r in results if r["problem"] in PLOTTED][:2] or results[:1]
     fig, axes = plt.subplots(1, len(shown), figsize=(5.2 * len(shown), 4.0), squeeze=False)
@@ -97,6 +98,9 @@ def plot(results, path):
         ax.axhline(TARGET_GAP, color="grey", ls="--", lw=1)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 3.0)))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("CPU time of one fit (s)")
         ax.set_ylabel("relative gap (J - J*) / J*")
         ax.set_title(f"{res['problem']} ({res['n_samples']} x {res['n_features']})")
