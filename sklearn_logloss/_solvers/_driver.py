@@ -260,7 +260,7 @@ class Solver:
                 except NoStep as no_step:
                     # No more progress: done only if the gap is certified here.
                     converged = no_step.converged and (
-                        rule.final is not None or rule.check(self.coef)
+                        rule.final is not None or rule.check(self.coef, estimate=False)
                     )
                     reason = "rounding" if no_step.converged else "no_direction"
                     break
@@ -281,7 +281,7 @@ class Solver:
                         reason = "callback"
                         break
         if reason == "max_iter" and not converged:
-            converged = rule.check(self.coef)
+            converged = rule.check(self.coef, estimate=False)
         coef = self.coef
         if converged:
             reason = "converged"

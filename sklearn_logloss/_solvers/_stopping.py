@@ -281,11 +281,12 @@ class StoppingRule:
             return self.grad_norm**2 / (2.0 * max(abs(self._objective), _TINY))
         return self.gap_estimate
 
-    def check(self, coef):
+    def check(self, coef, *, estimate=True):
         """Whether ``coef`` passes the certificate now (the estimate with ``alpha = 0``).
 
-        Solvers call it when they can make no more progress (no step
-        decreases the objective beyond rounding).
+        The driver calls it with ``estimate=False`` where a run ends for
+        another reason (``max_iter``, no decrease beyond rounding): there only
+        the bound may turn the end into convergence, never the estimate.
         """
         if not self.can_certify:
             return self.grad_norm <= self.floor or self.gap_estimate <= self.tol
@@ -294,7 +295,7 @@ class StoppingRule:
         if bound <= self.tol:
             self.final = (coef, objective)
             return True
-        if self.metric_steps and self.gap_estimate <= self.tol / ESTIMATE_MARGIN:
+        if estimate and self.metric_steps and self.gap_estimate <= self.tol / ESTIMATE_MARGIN:
             # The bound is loose where alpha is small next to the features'
             # scales; the estimate in the steps' metric decides, with a margin.
             self.final = (coef, objective)
