@@ -248,6 +248,26 @@ class LinearLogLoss(InMemoryLoss):
         hessian = intercept_hessian_sums(proba_out, self._weight)
         return total * self._scale, grad * self._scale, hessian * self._scale
 
+    def intercept_sums_at(self, coef):
+        """As :meth:`intercept_sums` at ``coef``, with logits formed block by block.
+
+        One product with ``X`` and no array of all logits: for problems whose
+        logits would be large next to ``X`` (many classes).
+        """
+        coef = np.asarray(coef, dtype=self.dtype)
+        k = self.n_outputs
+        total, grad, hessian = 0.0, np.zeros(k), np.zeros((k, k))
+        proba = np.empty((k, self._rows_per_block), dtype=self.dtype)
+        for start, stop, logits, work, target in self._blocks():
+            weight = self._weight[start:stop]
+            linear_logits(self._rows(start, stop), coef, self.fit_intercept, out=logits)
+            p = proba[:, : stop - start]
+            loss_sum, residuals = loss_gradient(logits, target, weight, work=work, proba_out=p)
+            total += loss_sum
+            grad += residuals.sum(axis=1)
+            hessian += intercept_hessian_sums(p, weight)
+        return total * self._scale, grad * self._scale, hessian * self._scale
+
     def _add_data_forms(self, proba, directions, forms):
         """Add the data term of :meth:`hessian_forms` into ``forms``.
 

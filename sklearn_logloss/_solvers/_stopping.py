@@ -88,6 +88,11 @@ def best_intercepts(loss, coef, *, max_steps=50):
     coef = np.array(coef, dtype=np.float64)
     d = loss.n_features
     logit_space = "logit_space" in loss.supports
+    # Two arrays of all logits are kept unless they would be large next to X;
+    # then a loss that can forms them block by block at every step.
+    logit_bytes = 2 * loss.n_samples * loss.n_outputs * loss.dtype.itemsize
+    blocked = hasattr(loss, "intercept_sums_at") and logit_bytes > 0.1 * loss.data_nbytes
+    logit_space = logit_space and not blocked
     if not loss.fit_intercept:
         return (coef, *loss.objective_gradient(coef.astype(loss.dtype)))
     if logit_space:
@@ -108,6 +113,8 @@ def best_intercepts(loss, coef, *, max_steps=50):
     for _ in range(max_steps):
         if logit_space:
             objective, grad_b, hessian = loss.intercept_sums(logits, proba)
+        elif blocked:
+            objective, grad_b, hessian = loss.intercept_sums_at(coef.astype(loss.dtype))
         else:
             objective, grad = loss.objective_gradient(coef.astype(loss.dtype))
             grad_b = np.asarray(grad[d], dtype=np.float64)
@@ -138,7 +145,7 @@ def best_intercepts(loss, coef, *, max_steps=50):
         last_step = step
     if logit_space:
         objective, grad = loss.objective_gradient_at(coef.astype(loss.dtype), logits, proba)
-    elif last_step is not None:
+    elif blocked or last_step is not None:
         objective, grad = loss.objective_gradient(coef.astype(loss.dtype))
     return coef, objective, grad
 
