@@ -198,6 +198,8 @@ def _write_benchmarks_fragment():
         else:
             lines += [f"*Not yet measured*: ``benchmarks/{name}`` does not exist yet.", ""]
     for plot in sorted((ROOT / "benchmarks").glob("*.png")):
+        if plot.name == "race.png":  # shown with the race, above
+            continue
         lines += [f".. image:: ../benchmarks/{plot.name}", f"   :alt: {plot.stem}", ""]
     text = "\n".join(lines) + "\n"
     target = HERE / "benchmarks_table.txt"
