@@ -124,7 +124,7 @@ class GDLogisticRegression(
     max_iter : int, default=1000
         Maximum number of gradient iterations.
 
-    tol : float, default=1e-7
+    tol : float, default=1e-6
         Bound on the relative gap ``(J - J*) / J`` of the returned model.
         With ``alpha > 0`` it is certified: the intercepts are set to their
         best values for the weights, and ``J - J* <= ||grad_W J||^2 / (2
@@ -260,7 +260,7 @@ class GDLogisticRegression(
         solver="auto",
         learning_rate="auto",
         max_iter=1000,
-        tol=1e-7,
+        tol=1e-6,
         fit_intercept=True,
         class_weight=None,
         warm_start=False,
