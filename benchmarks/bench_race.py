@@ -24,11 +24,12 @@ import numpy as np
 import scipy
 import scipy.sparse as sp
 import sklearn
+from bench_fit import _standardized, breast_cancer, dense_binary, dense_binary_float32, digits
+from bench_fit import dense_multiclass as dense_10class
 from race_report import PLOTTED, TARGET_GAP, markdown, plot, rest
 from scipy.special import expit, logsumexp
-from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sklearn_logloss import GDLogisticRegression
@@ -52,52 +53,15 @@ except ImportError:  # pragma: no cover - optional peer
 # --------------------------------------------------------------------------- problems
 
 
-def _standardized(X):
-    return StandardScaler().fit_transform(X)
-
-
-def breast_cancer():
-    X, y = load_breast_cancer(return_X_y=True)
-    return _standardized(X), y
-
-
 def breast_cancer_raw():
     """Unscaled: column scales from 1e-3 to 4e3."""
     return load_breast_cancer(return_X_y=True)
-
-
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return _standardized(X), y
-
-
-def dense_binary():
-    X, y = make_classification(n_samples=200_000, n_features=100, random_state=0)
-    return _standardized(X), y
-
-
-def dense_binary_float32():
-    X, y = dense_binary()
-    return X.astype(np.float32), y
 
 
 def dense_binary_badscale():
     """50000 x 50 standardized, then column j multiplied by ``logspace(-2, 4, 50)[j]``."""
     X, y = make_classification(n_samples=50_000, n_features=50, random_state=2)
     return _standardized(X) * np.logspace(-2, 4, X.shape[1]), y
-
-
-def dense_10class():
-    X, y = make_classification(
-        n_samples=100_000,
-        n_features=50,
-        n_informative=10,
-        n_redundant=20,
-        n_classes=10,
-        class_sep=2.0,
-        random_state=1,
-    )
-    return _standardized(X), y
 
 
 def sparse_binary():
