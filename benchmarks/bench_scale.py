@@ -213,7 +213,7 @@ def run_dask(client, n, d, repeats, results):
     import dask.array as da
     from distributed import wait
 
-    from sklearn_logloss._dask import DaskLinearLogLoss
+    from sklearn_logloss._loss import DaskLinearLogLoss
 
     X, y = dask_problem(n, d)
     start = time.perf_counter()

@@ -13,6 +13,8 @@ from sklearn.linear_model import LogisticRegression
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bench_race  # noqa: E402
 
+pytestmark = pytest.mark.slow  # runs the race on the bundled data sets (~40 s)
+
 
 def test_objective_matches_an_independent_binary_and_multiclass_formula():
     rng = np.random.default_rng(0)
