@@ -42,6 +42,18 @@ REFERENCE_MAX_ITER = 10000
 # --------------------------------------------------------------------------- problems
 
 
+def problem_fields(name, X, n_classes):
+    """The fields that describe a problem in a results row (shared with bench_race.py)."""
+    return {
+        "problem": name,
+        "n_samples": X.shape[0],
+        "n_features": X.shape[1],
+        "n_classes": n_classes,
+        "dtype": str(X.dtype),
+        "sparse": bool(sp.issparse(X)),
+    }
+
+
 def _standardized(X):
     return StandardScaler().fit_transform(X)
 
@@ -247,12 +259,7 @@ def run_problem(name, X, y, repeats):
     plain_time = float(np.median(times["ours_no_coarse"]))
     plain_iter = int(np.median(n_iters["ours_no_coarse"]))
     row = {
-        "problem": name,
-        "n_samples": n,
-        "n_features": d,
-        "n_classes": K,
-        "dtype": str(X.dtype),
-        "sparse": bool(sp.issparse(X)),
+        **problem_fields(name, X, K),
         "x_bytes": int(X.data.nbytes + X.indices.nbytes + X.indptr.nbytes)
         if sp.issparse(X)
         else int(X.nbytes),

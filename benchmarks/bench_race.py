@@ -24,7 +24,14 @@ import numpy as np
 import scipy
 import scipy.sparse as sp
 import sklearn
-from bench_fit import _standardized, breast_cancer, dense_binary, dense_binary_float32, digits
+from bench_fit import (
+    _standardized,
+    breast_cancer,
+    dense_binary,
+    dense_binary_float32,
+    digits,
+    problem_fields,
+)
 from bench_fit import dense_multiclass as dense_10class
 from race_report import PLOTTED, TARGET_GAP, markdown, plot, rest
 from scipy.special import expit, logsumexp
@@ -309,12 +316,7 @@ def run_problem(name, X, y, repeats, plotted, budget):
     peers = [r for r in rows[1:] if r["runs"]]
     fastest = min(peers, key=lambda r: r["median_s"]) if peers else None
     return {
-        "problem": name,
-        "n_samples": n,
-        "n_features": d,
-        "n_classes": K,
-        "dtype": str(X.dtype),
-        "sparse": bool(sp.issparse(X)),
+        **problem_fields(name, X, K),
         "j_star": j_star,
         "j_reference": j_ref,
         "rows": rows,

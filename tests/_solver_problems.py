@@ -72,6 +72,7 @@ class QuadraticLoss:
         self.data_nbytes = self.X.nbytes
         self.weight_sum = float(n_samples)
         self.supports = frozenset({"logit_space"}) if supports is None else supports
+        self.metric = None  # the user's coordinates (the loss contract)
         self.hessian = self.X.T @ self.X / n_samples + alpha * np.eye(n_features)
         self.minimizer = np.linalg.solve(self.hessian, self.X.T @ self.b / n_samples)[:, None]
         self.minimum = self.objective(self.minimizer)

@@ -93,3 +93,18 @@ def binary_data():
 def multiclass_data():
     """Standardized iris (three classes)."""
     return _load_scaled("iris")
+
+
+# The command line's CSV files, shared by test_cli.py and test_cli_data.py.
+@pytest.fixture(scope="module")
+def iris_csv(tmp_path_factory):
+    from cli_helpers import write_iris_csv
+
+    return write_iris_csv(tmp_path_factory.mktemp("csv"))
+
+
+@pytest.fixture(scope="module")
+def messy_csv(tmp_path_factory):
+    from cli_helpers import write_messy_csv
+
+    return write_messy_csv(tmp_path_factory.mktemp("messy"))

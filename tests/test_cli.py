@@ -23,8 +23,6 @@ from cli_helpers import (
     parse_table,
     run_main,
     write_csv,
-    write_iris_csv,
-    write_messy_csv,
 )
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
@@ -47,16 +45,6 @@ from sklearn_logloss.__main__ import (
     save_training_curves,
     training_curves,
 )
-
-
-@pytest.fixture(scope="module")
-def iris_csv(tmp_path_factory):
-    return write_iris_csv(tmp_path_factory.mktemp("csv"))
-
-
-@pytest.fixture(scope="module")
-def messy_csv(tmp_path_factory):
-    return write_messy_csv(tmp_path_factory.mktemp("messy"))
 
 
 def test_iris_table_matches_sklearn_cross_val_score(capsys):

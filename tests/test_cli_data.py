@@ -18,8 +18,6 @@ from cli_helpers import (
     parse_table,
     run_main,
     write_csv,
-    write_iris_csv,
-    write_messy_csv,
 )
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_iris
@@ -35,16 +33,6 @@ from sklearn_logloss.__main__ import (
     CLIError,
     load_csv,
 )
-
-
-@pytest.fixture(scope="module")
-def iris_csv(tmp_path_factory):
-    return write_iris_csv(tmp_path_factory.mktemp("csv"))
-
-
-@pytest.fixture(scope="module")
-def messy_csv(tmp_path_factory):
-    return write_messy_csv(tmp_path_factory.mktemp("messy"))
 
 
 def test_csv_with_string_target_matches_bundled_dataset(capsys, iris_csv):

@@ -179,8 +179,13 @@ def test_a_huge_learning_rate_is_never_silent():
 )
 def test_any_column_scales_reach_the_optimum_or_warn(log_scales, log_alpha, n_classes, seed):
     X, y = make_classification(
-        150, 4, n_informative=3, n_redundant=0, n_classes=n_classes,
-        n_clusters_per_class=1, random_state=seed,
+        150,
+        4,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        random_state=seed,
     )
     X = X * 10.0 ** np.asarray(log_scales)
     alpha = 10.0**log_alpha

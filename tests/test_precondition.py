@@ -16,14 +16,22 @@ from sklearn_logloss._solvers._stopping import best_intercepts, certify
 
 def _loss(n_classes=2, scales=(1.0, 1e4, 1e-3, 1.0), fit_intercept=True, alpha=1e-3, seed=0):
     X, y = make_classification(
-        120, len(scales), n_informative=3, n_redundant=0, n_classes=n_classes,
-        n_clusters_per_class=1, random_state=seed,
+        120,
+        len(scales),
+        n_informative=3,
+        n_redundant=0,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        random_state=seed,
     )
     X = X * np.asarray(scales) + 5.0  # scaled and uncentred
     weights = np.random.default_rng(seed).uniform(0.5, 2.0, len(y))
-    return make_loss(
-        X, y, weights, n_classes=n_classes, alpha=alpha, fit_intercept=fit_intercept
-    ), X, y, weights
+    return (
+        make_loss(X, y, weights, n_classes=n_classes, alpha=alpha, fit_intercept=fit_intercept),
+        X,
+        y,
+        weights,
+    )
 
 
 @pytest.mark.parametrize("kind", ["diagonal", "gram"])
@@ -79,7 +87,9 @@ def test_the_diagonal_metric_leaves_sparse_data_sparse():
     loss = make_loss(X, y, np.ones(300), n_classes=2, alpha=1e-3, fit_intercept=True)
     pre = PreconditionedLoss(loss, make_metric(loss, "diagonal"))
     assert pre.base.X is X
-    result = SOLVERS["momentum"](pre, pre.init_coef(), learning_rate="auto", max_iter=500, tol=1e-8)
+    result = SOLVERS["momentum"](
+        pre, pre.init_coef(), learning_rate="auto", max_iter=500, tol=1e-8
+    )
     assert result.converged
 
 
@@ -90,8 +100,9 @@ def test_best_intercepts_zero_the_intercept_gradient(n_classes):
     coef[:-1] = 0.01
     coef, objective, grad = best_intercepts(loss, coef)
     assert np.abs(grad[-1]).max() <= 1e-10
-    assert objective <= loss.objective(np.r_[np.full((loss.n_features, loss.n_outputs), 0.01),
-                                            np.zeros((1, loss.n_outputs))])
+    assert objective <= loss.objective(
+        np.r_[np.full((loss.n_features, loss.n_outputs), 0.01), np.zeros((1, loss.n_outputs))]
+    )
 
 
 @settings(max_examples=20, deadline=None)
@@ -109,7 +120,10 @@ def test_certified_bound_is_never_below_the_true_gap(log_scales, log_alpha, n_cl
     bound, coef, objective, _ = certify(loss, run.coef)
     optimum = SOLVERS["momentum"](
         PreconditionedLoss(loss, make_metric(loss, "gram")),
-        loss.init_coef(), learning_rate="auto", max_iter=5000, tol=1e-13,
+        loss.init_coef(),
+        learning_rate="auto",
+        max_iter=5000,
+        tol=1e-13,
     )
     best = min(loss.objective(make_metric(loss, "gram").to_coef(optimum.coef)), objective)
     reference = LogisticRegression(

@@ -11,6 +11,7 @@ class _Quadratic:
 
     dtype = np.dtype(np.float64)
     alpha = 0.0  # no penalty: the rule's secant estimate decides
+    metric = None  # the user's coordinates (the loss contract)
 
     def __init__(self, diagonal):
         self.diagonal = np.asarray(diagonal, dtype=float)

@@ -45,17 +45,24 @@ print(f"validation accuracy: {model.score(X_val, y_val):.3f}")
 # The filled contours are :math:`P(y = 1 \mid x)`; the solid line is the
 # zero level of ``decision_function`` (the boundary), the dotted line is the
 # boundary of :class:`~sklearn.linear_model.LogisticRegression`: on top of each other.
+
+
+def draw_probabilities(fitted, ax):
+    """Filled contours of P(y = 1 | x) of ``fitted`` over the training data."""
+    return DecisionBoundaryDisplay.from_estimator(
+        fitted,
+        X_train,
+        response_method="predict_proba",
+        plot_method="contourf",
+        levels=np.linspace(0, 1, 11),
+        cmap="RdBu_r",
+        alpha=0.8,
+        ax=ax,
+    )
+
+
 fig, ax = plt.subplots(figsize=(7, 5.5))
-proba = DecisionBoundaryDisplay.from_estimator(
-    model,
-    X_train,
-    response_method="predict_proba",
-    plot_method="contourf",
-    levels=np.linspace(0, 1, 11),
-    cmap="RdBu_r",
-    alpha=0.8,
-    ax=ax,
-)
+proba = draw_probabilities(model, ax)
 fig.colorbar(proba.surface_, ax=ax, label="P(y = 1 | x)")
 DecisionBoundaryDisplay.from_estimator(
     model,
@@ -97,16 +104,7 @@ fig.tight_layout()
 fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharey=True)
 for ax, strength in zip(axes, [0.0, 0.1, 1.0], strict=True):
     fitted = GDLogisticRegression(alpha=strength).fit(X_train, y_train)
-    DecisionBoundaryDisplay.from_estimator(
-        fitted,
-        X_train,
-        response_method="predict_proba",
-        plot_method="contourf",
-        levels=np.linspace(0, 1, 11),
-        cmap="RdBu_r",
-        alpha=0.8,
-        ax=ax,
-    )
+    draw_probabilities(fitted, ax)
     ax.scatter(*X_train.T, c=y_train, cmap="RdBu_r", edgecolor="k", s=10)
     ax.set_title(f"alpha = {strength}: ||w|| = {np.linalg.norm(fitted.coef_):.2f}")
 fig.tight_layout()

@@ -84,6 +84,9 @@ class LogLoss:
     """
 
     supports = frozenset()
+    #: The fixed metric of the coordinates the solvers see (see
+    #: :mod:`~._precondition`): None for a loss in the user's coefficients.
+    metric = None
     #: The factor of the data term's sums: 1 unless the weights of a
     #: subsample are its parent's normalized ones, kept as they are (see _init_model).
     _scale = 1.0

@@ -159,7 +159,7 @@ def certify(loss, coef):
     returned ``coef`` (``inf`` when ``alpha = 0``). ``objective`` and ``grad``
     are ``J`` and its gradient there, in the coordinates of ``loss``.
     """
-    metric = getattr(loss, "metric", None)
+    metric = loss.metric
     base = loss if metric is None else loss.base
     w = np.asarray(coef, dtype=np.float64) if metric is None else metric.to_coef(coef)
     w, objective, grad = best_intercepts(base, w)
@@ -231,7 +231,7 @@ class StoppingRule:
         # In the metric of a preconditioned loss the curvature is at most about 1
         # whatever the features' scales: the estimate's curvature is capped there,
         # so it is never more optimistic than the gradient norm in that metric.
-        self.metric_steps = getattr(loss, "metric", None) is not None
+        self.metric_steps = loss.metric is not None
         self.calibration = 1.0
         self._objective = np.inf
         self.final = None
