@@ -409,7 +409,9 @@ def test_pipeline_grid_search_matches_logistic_regression():
     cv = KFold(5, shuffle=True, random_state=0)
     alphas = [1e-3, 1e-2, 1e-1, 1.0]
     ours = GridSearchCV(
-        make_pipeline(StandardScaler(), GDLogisticRegression(tol=1e-6)),
+        # tol bounds the objective's relative gap; test scores move with the
+        # square root of it along weakly curved directions: a tight tol here.
+        make_pipeline(StandardScaler(), GDLogisticRegression(tol=1e-9)),
         {"gdlogisticregression__alpha": alphas},
         scoring="neg_log_loss",
         cv=cv,

@@ -34,6 +34,7 @@ CAPABILITY_METHODS = {
         "hessian_forms",
     ),
     "subsample": ("subsample",),
+    "hessian": ("hessian_at", "max_row_form"),
 }
 
 
@@ -113,6 +114,18 @@ def test_every_loss_fulfils_the_contract(kind, n_classes):
     assert loss.trace_bound() == pytest.approx(reference.trace_bound(), rel=1e-12)
     assert loss.lipschitz_bound(n_iter=50, rtol=1e-12) == pytest.approx(
         reference.lipschitz_bound(n_iter=50, rtol=1e-12), rel=1e-10
+    )
+    # The stopping rule's Hessian (the lead's _curvature module) on every backend.
+    mean, inv_scale = X.mean(axis=0), 1.0 / X.std(axis=0)
+    for got, expected in zip(
+        loss.hessian_at(coef, mean, inv_scale),
+        reference.hessian_at(coef, mean, inv_scale),
+        strict=True,
+    ):
+        assert_allclose(got, expected, rtol=1e-11, atol=1e-14)
+    quad = np.eye(5)
+    assert loss.max_row_form(quad, mean, inv_scale) == pytest.approx(
+        reference.max_row_form(quad, mean, inv_scale), rel=1e-12
     )
 
 

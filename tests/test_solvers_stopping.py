@@ -12,6 +12,7 @@ class _Quadratic:
     dtype = np.dtype(np.float64)
     alpha = 0.0  # no penalty: the rule's secant estimate decides
     metric = None  # the user's coordinates (the loss contract)
+    supports = frozenset()  # no capability: no Hessian for the certificate
 
     def __init__(self, diagonal):
         self.diagonal = np.asarray(diagonal, dtype=float)

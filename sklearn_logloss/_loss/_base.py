@@ -15,6 +15,8 @@ states; every loss class derives from it.
 
 import numpy as np
 
+from ._curvature import curvature_sums, max_quadratic_form
+
 __all__ = ["InMemoryLoss", "LogLoss", "power_iteration"]
 
 
@@ -56,7 +58,9 @@ class LogLoss:
           logits are laid out ``(n_outputs, n_samples)`` in the namespace of
           the data, stacks of them ``(k, n_outputs, n_samples)``;
         - ``"subsample"``: ``subsample(stride)``, the same objective on every
-          ``stride``-th sample (None when a class has no weight there).
+          ``stride``-th sample (None when a class has no weight there);
+        - ``"hessian"``: :meth:`hessian_at` and :meth:`max_row_form`, the
+          exact Hessian at a point for the stopping rule's certificate.
 
     Methods
     -------
@@ -78,7 +82,7 @@ class LogLoss:
     >>> loss = LinearLogLoss(np.eye(2), np.array([0, 1]), np.ones(2),
     ...                      n_classes=2, alpha=0.0, fit_intercept=False)
     >>> isinstance(loss, LogLoss), sorted(loss.supports)
-    (True, ['logit_space', 'subsample'])
+    (True, ['hessian', 'logit_space', 'subsample'])
     >>> round(loss.objective(loss.init_coef()), 6)  # log(2)
     0.693147
     """
@@ -214,6 +218,23 @@ class LogLoss:
         first, second = self._moment_sums()
         return first * self._scale, second * self._scale
 
+    def hessian_at(self, coef, mean, inv_scale):
+        """The data term, its gradient and its Hessian at ``coef`` (float64, host).
+
+        In the centred, scaled coordinates of :mod:`~._curvature` (rows
+        ``((x - mean) * inv_scale, 1)``; ``coef`` float64 in those
+        coordinates); the Hessian of the softmax on the classes' zero-sum
+        subspace. One pass over ``X``, ``O(n_samples n_coef^2 r^2)`` with
+        ``r = max(1, n_outputs - 1)``; offered where ``"hessian"`` is in
+        :attr:`supports`.
+        """
+        loss, grad, hessian = self._curvature_sums(coef, mean, inv_scale)
+        return loss * self._scale, grad * self._scale, hessian * self._scale
+
+    def max_row_form(self, quad, mean, inv_scale):
+        """``max_i z_i^T quad z_i`` over the rows with weight, ``z`` as in :meth:`hessian_at`."""
+        return self._max_quadratic_form(quad, mean, inv_scale)
+
     def centred_gram(self, mean, inv_scale, stride=1):
         """``Z^T S Z / sum(s)`` on every ``stride``-th row (float64, host).
 
@@ -282,8 +303,20 @@ class InMemoryLoss(LogLoss):
     names its constructor arguments beyond the data and the model.
     """
 
-    supports = frozenset({"logit_space", "subsample"})
+    supports = frozenset({"logit_space", "subsample", "hessian"})
     _placement = ()
+
+    def _curvature_sums(self, coef, mean, inv_scale):
+        xp = getattr(self, "xp", np)
+        return curvature_sums(
+            self.X, self._codes, self._weight, coef, mean, inv_scale, self.fit_intercept, xp
+        )
+
+    def _max_quadratic_form(self, quad, mean, inv_scale):
+        xp = getattr(self, "xp", np)
+        return max_quadratic_form(
+            self.X, self._weight, quad, mean, inv_scale, self.fit_intercept, xp
+        )
 
     @property
     def n_samples(self):

@@ -12,6 +12,7 @@ passed.
 import numpy as np
 
 from ._base import LogLoss
+from ._curvature import curvature_sums, max_quadratic_form
 from ._linear import (
     block_sums,
     gram_product,
@@ -48,10 +49,10 @@ def _chunk_sq_norm_sum(X, sample_weight):
 class DaskLinearLogLoss(LogLoss):
     """The loss contract of :class:`~._base.LogLoss` over a row-chunked Dask array.
 
-    Offers no capability beyond the methods every loss has (``supports`` is
-    empty): no logits are kept in memory, and no subsamples are solved, as
-    every iteration costs a round trip to the cluster whatever the number of
-    rows.
+    Offers ``"hessian"`` (each chunk sends back one small matrix) and no
+    other capability: no logits are kept in memory, and no subsamples are
+    solved, as every iteration costs a round trip to the cluster whatever the
+    number of rows.
 
     Parameters
     ----------
@@ -76,6 +77,8 @@ class DaskLinearLogLoss(LogLoss):
     >>> round(loss.objective(loss.init_coef()), 6)
     0.693147
     """
+
+    supports = frozenset({"hessian"})
 
     def __init__(self, X, y, sample_weight, *, n_classes, alpha, fit_intercept):
         import dask
@@ -151,3 +154,13 @@ class DaskLinearLogLoss(LogLoss):
         # Every row: each chunk sends back one small matrix.
         parts = self._map_chunks(gram_sums, mean, inv_scale, self.fit_intercept, use_codes=False)
         return sum(parts), 1.0
+
+    def _curvature_sums(self, coef, mean, inv_scale):
+        parts = self._map_chunks(curvature_sums, coef, mean, inv_scale, self.fit_intercept)
+        return tuple(sum(part[i] for part in parts) for i in range(3))
+
+    def _max_quadratic_form(self, quad, mean, inv_scale):
+        parts = self._map_chunks(
+            max_quadratic_form, quad, mean, inv_scale, self.fit_intercept, use_codes=False
+        )
+        return max(parts)

@@ -39,12 +39,24 @@ import math
 
 import numpy as np
 
-__all__ = ["StoppingRule", "best_intercepts", "certify"]
+from .._loss._curvature import gap_bound, zero_sum_basis
+from .._loss._precondition import StandardizingMetric
+
+__all__ = ["StoppingRule", "best_intercepts", "certify", "curvature_certificate"]
 
 _TINY = float(np.finfo(np.float64).tiny)
 _EPS = float(np.finfo(np.float64).eps)
 #: Where the bound cannot be met, the estimate must be this many times below ``tol``.
 ESTIMATE_MARGIN = 10.0
+#: The curvature certificate's matrices (Hessian, factor, inverses) may take this
+#: many bytes on data of at most :data:`SMALL_DATA_BYTES`, else 5% of the data.
+HESSIAN_BYTES = 16 << 20
+SMALL_DATA_BYTES = 32 << 20
+#: The largest number of coefficients (on the zero-sum subspace) it handles.
+HESSIAN_SIZE = 1024
+#: Multiply-adds a check of the curvature certificate may always cost; beyond,
+#: at most what the fit has done so far.
+HESSIAN_FREE_WORK = 2e7
 
 
 def _finite_difference_hessian(loss, coef, grad_b):
@@ -172,6 +184,84 @@ def certify(loss, coef):
     return bound, w.astype(loss.dtype), objective, np.asarray(grad, dtype=loss.dtype)
 
 
+def standardizer(loss):
+    """The centring and scaling of :mod:`~.._loss._curvature`'s rows, as a metric.
+
+    ``w = T u`` (:class:`~.._loss._precondition.StandardizingMetric`) maps
+    coefficients ``u`` of the rows ``((x - mean) * inv_scale, 1)`` to the
+    user's; one pass over ``X``.
+    """
+    mean, square = loss.column_moments()
+    if loss.fit_intercept:
+        variance = np.maximum(square - mean * mean, 0.0)
+        constant = variance <= 1e-10 * square  # the intercept's twin: scale, don't centre it
+        variance = np.where(constant, square, variance)
+        mean = np.where(constant, 0.0, mean)
+    else:
+        variance, mean = square, np.zeros_like(mean)
+    scale = np.sqrt(variance)
+    scale[~(scale > 0)] = 1.0
+    metric = StandardizingMetric(1.0 / scale, mean / scale)
+    metric.mean = mean
+    return metric
+
+
+def curvature_certificate(loss, coef, standard, tol):
+    """``(gap, status, objective)`` from the Hessian at ``coef``: see :mod:`~.._loss._curvature`.
+
+    ``loss`` is not preconditioned and offers ``"hessian"``; ``coef`` is in
+    the user's coordinates; ``standard`` is :func:`standardizer`'s.
+    ``status`` is ``"certified"`` when ``gap`` bounds ``(J - J*) / J``;
+    ``"above"`` when ``gap``, ``lambda^2 / 2`` relative, is already above
+    ``tol`` (the bound exceeds it; the second pass is skipped); ``"far"``
+    where the bound does not hold yet (``lambda rho >= 1``: ``gap`` is then
+    ``lambda^2 / 2`` relative) or the Hessian cannot be factored (``gap`` is
+    ``inf``). ``objective`` is ``J(coef)`` in float64.
+    """
+    d, k = loss.n_features, loss.n_outputs
+    w = np.asarray(coef, dtype=np.float64)
+    u = standard.from_coef(w)
+    inv_scale, mean = standard.inv_scale, standard.mean
+    objective, grad, hessian = loss.hessian_at(u, mean, inv_scale)
+    weights = w[:d]
+    scaled = loss.alpha * weights
+    objective += 0.5 * float(np.vdot(scaled, weights))
+    grad[:d] += scaled * inv_scale[:, None]  # T^T of the penalty's gradient
+    common = 0.0
+    if k > 1:  # split off the classes' common part, seen by the penalty only
+        basis = zero_sum_basis(k)
+        mean_weights = weights.mean(axis=1)
+        common = 0.5 * k * loss.alpha * float(np.vdot(mean_weights, mean_weights))
+        grad = (grad @ basis).T.ravel()
+    else:
+        grad = grad[:, 0]
+    n_coef, r = d + loss.fit_intercept, max(1, k - 1)
+    penalty = np.zeros(n_coef)
+    penalty[:d] = loss.alpha * inv_scale**2
+    hessian[np.diag_indices_from(hessian)] += np.tile(penalty, r)
+    scale = max(abs(objective), _TINY)
+    try:
+        factor_inv = np.linalg.inv(np.linalg.cholesky(hessian))
+    except np.linalg.LinAlgError:
+        return math.inf, "far", objective
+    half_decrement = 0.5 * float(np.sum((factor_inv @ grad) ** 2))
+    if not np.isfinite(half_decrement):
+        return math.inf, "far", objective
+    if common + half_decrement > tol * scale:  # the bound exceeds it: no need for rho
+        return (common + half_decrement) / scale, "above", objective
+    inverse = factor_inv.T @ factor_inv
+    if k > 1:
+        blocks = inverse.reshape(r, n_coef, r, n_coef)
+        quad = 2.0 * sum(blocks[m, :, m, :] for m in range(r))
+    else:
+        quad = inverse
+    rho_sq = loss.max_row_form(quad, mean, inv_scale)
+    bound = common + gap_bound(2.0 * half_decrement, rho_sq)
+    if bound == math.inf:  # lambda rho >= 1: too far for the bound
+        return (common + half_decrement) / scale, "far", objective
+    return bound / scale, "certified", objective
+
+
 class StoppingRule:
     """The stopping rule every solver shares (see the module docstring).
 
@@ -236,6 +326,7 @@ class StoppingRule:
         self._objective = np.inf
         self.final = None
         self._last = None
+        self._setup_hessian(loss)
         warm = np.any(coef)
         if warm:
             zero = loss.init_coef()
@@ -245,6 +336,27 @@ class StoppingRule:
         self.floor = self.tol * reference
         if warm:  # the move from zero gives a first curvature
             self._estimate(zero, objective, grad)
+
+    def _setup_hessian(self, loss):
+        """Whether the curvature certificate applies, and what a check of it costs."""
+        base = loss if loss.metric is None else loss.base
+        self._base, self._standard = base, None
+        self._work = self._gradient_work = 0.0
+        self.has_hessian = "hessian" in base.supports
+        if not self.has_hessian:
+            return
+        n_coef = base.n_features + base.fit_intercept
+        r = max(1, base.n_outputs - 1)
+        size = r * n_coef
+        data = base.data_nbytes
+        memory = HESSIAN_BYTES if data <= SMALL_DATA_BYTES else 0.05 * data
+        self.has_hessian = size <= HESSIAN_SIZE and 32.0 * size * size <= memory
+        # Multiply-adds: a gradient (two products with X), and a check (the
+        # Hessian's pairs of class blocks, the rows' forms, the factor and inverses).
+        values = data / base.dtype.itemsize
+        self._gradient_work = 2.0 * values * base.n_outputs
+        rows = base.n_samples * n_coef * n_coef
+        self._hessian_work = rows * (r * (r + 1) / 2 + 1) + 2.0 * size**3
 
     def _estimate(self, coef, objective, grad):
         coef, grad = coef.ravel(), grad.ravel()
@@ -269,6 +381,7 @@ class StoppingRule:
 
     def __call__(self, coef, objective, grad):
         """Record ``grad = grad J(coef)``; whether to stop at ``coef``."""
+        self._work += self._gradient_work
         self._estimate(coef, objective, grad)
         at_floor = self.grad_norm <= self.floor
         if not (at_floor or self._trigger * self.calibration <= self.tol):
@@ -284,7 +397,7 @@ class StoppingRule:
         secant curvatures are differences of gradients, noisy near the
         optimum in float32). Elsewhere the estimate.
         """
-        if self.metric_steps and self.can_certify:
+        if self.metric_steps and (self.can_certify or self.has_hessian):
             return self.grad_norm**2 / (2.0 * max(abs(self._objective), _TINY))
         return self.gap_estimate
 
@@ -295,26 +408,55 @@ class StoppingRule:
         another reason (``max_iter``, no decrease beyond rounding): there only
         the bound may turn the end into convergence, never the estimate.
         """
-        if not self.can_certify:
-            return self.grad_norm <= self.floor or self.gap_estimate <= self.tol
-        bound, coef, objective, _ = certify(self.loss, coef)
-        self.certified_gap = bound
-        if bound <= self.tol:
-            self.final = (coef, objective)
-            return True
-        if estimate and self.metric_steps and self.gap_estimate <= self.tol / ESTIMATE_MARGIN:
-            # The bound is loose where alpha is small next to the features'
-            # scales; the estimate in the steps' metric decides, with a margin.
-            self.final = (coef, objective)
-            return True
+        curvature = None
+        if self.has_hessian and self._hessian_work <= max(HESSIAN_FREE_WORK, self._work):
+            curvature = self._curvature_check(coef)
+            if curvature is True:
+                return True
+        bound = math.inf if curvature is None else curvature[0]
+        if self.can_certify and (curvature is None or curvature[1] == "far"):
+            alpha_bound, coef, objective, _ = certify(self.loss, coef)
+            self.certified_gap = alpha_bound
+            bound = min(bound, alpha_bound)
+            if alpha_bound <= self.tol:
+                self.final = (coef, objective)
+                return True
+        if not self.has_hessian:
+            if not self.can_certify:  # alpha = 0 and no Hessian: the estimate decides
+                return self.grad_norm <= self.floor or self.gap_estimate <= self.tol
+            if estimate and self.metric_steps and self.gap_estimate <= self.tol / ESTIMATE_MARGIN:
+                # The bound is loose where alpha is small next to the features'
+                # scales; the estimate in the steps' metric decides, with a margin.
+                self.final = (coef, objective)
+                return True
         if 0 < self._trigger < np.inf and bound < np.inf:
             # Check next where the trigger, so corrected, meets tol. The ratio
             # is rounded up to a half power of ten, so that runs whose paths
             # differ by rounding (another namespace, another BLAS) check at the
             # same iterations.
             ratio = max(1.0, bound / self._trigger)
+            if self.has_hessian and curvature is None:
+                # The curvature check comes once the fit has done its cost in
+                # work: check again meanwhile as the trigger falls.
+                ratio = min(ratio, ESTIMATE_MARGIN)
             self.calibration = 10.0 ** (math.ceil(2.0 * math.log10(ratio)) / 2.0)
         return False
+
+    def _curvature_check(self, coef):
+        """The curvature certificate at ``coef``: True when it passes, else ``(gap, status)``."""
+        if self._standard is None:
+            self._standard = standardizer(self._base)
+        metric = self.loss.metric
+        w = coef if metric is None else metric.to_coef(coef)
+        self._work += self._hessian_work
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            gap, status, _ = curvature_certificate(self._base, w, self._standard, self.tol)
+        if status == "certified":
+            self.certified_gap = gap
+            if gap <= self.tol:
+                self.final = None  # the point itself: nothing to replace it with
+                return True
+        return gap, status
 
     @property
     def gap(self):

@@ -1,0 +1,197 @@
+"""The Hessian of ``J`` at a point, for a certificate of the gap that is tight.
+
+The stopping rule (:mod:`~.._solvers._stopping`) bounds ``J(w) - J*`` from
+the Hessian ``H`` at ``w``: the log loss is *self-concordant in the logits*,
+which keeps the curvature of ``J`` along any line from falling faster than
+an exponential.
+
+**The bound.** Along a line ``h(t) = J(w + t v)``, each row's logits move by
+``t v^T z`` (``v^T z`` a vector of ``n_outputs`` numbers, ``z`` the row with a
+1 for the intercept), and the pointwise loss ``l`` of a row obeys
+``|D^3 l [u, u, u]| <= spread(u) D^2 l [u, u]``, with ``spread(u) = max_k
+u_k - min_k u_k`` over the classes' logits (for the sigmoid, ``|l'''| =
+p (1 - p) |1 - 2 p| <= l''``; for the softmax the third cumulant of ``u``
+under ``p``). The penalty is quadratic. Hence ``|h'''(t)| <= R_v h''(t)``,
+``R_v`` the largest spread of a row's logit direction, and ``h''(t) >=
+h''(0) exp(-R_v |t|)``. With ``v`` of unit norm in ``H``, ``R_v <= rho``
+(below), and ``lambda^2 = g^T H^{-1} g`` (Newton's decrement, ``g = grad
+J(w)``), minimizing the lower bound this gives for ``h`` over every line
+yields (Bach, 2010)
+
+    J(w) - J*  <=  (s + (1 - s) log(1 - s)) / rho^2,   s = lambda rho < 1,
+
+which is ``lambda^2 / 2 (1 + s/3 + ...)``: the gap to second order. The
+bound holds whatever ``alpha`` (also 0) and however the features are scaled.
+
+* Two classes: ``rho^2 = max_i z_i^T H^{-1} z_i`` over the rows with weight.
+* The softmax: ``J`` does not change when the same vector is added to every
+  class's coefficients (only the penalty sees it), so ``H`` is singular
+  along those directions. They are split off: ``J(w) = J(w_0) + alpha K
+  ||mean_k W_k||^2 / 2`` with ``w_0`` the coefficients less their class
+  mean, and the bound is applied to ``J`` on the classes' zero-sum subspace
+  (an orthonormal basis ``Q`` of it, ``K x (K - 1)``), where
+  ``spread(u) <= sqrt(2) ||u||`` gives ``rho^2 = 2 max_i z_i^T (sum_m
+  H^{-1}_{mm}) z_i`` (the sum of the diagonal blocks of ``H^{-1}``).
+
+Everything is computed in float64 on the host in centred, scaled
+coordinates (``z = ((x - mean) * inv_scale, 1)``, so that raw features of
+any scale give a well-conditioned ``H``), a chunk of rows at a time.
+
+Reference: F. Bach, "Self-concordant analysis for logistic regression",
+Electronic Journal of Statistics 4 (2010), 384-414.
+"""
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._linear import BLOCK_BYTES, _to_numpy, targets
+from ._pointwise import loss_gradient
+
+__all__ = ["curvature_sums", "gap_bound", "max_quadratic_form", "zero_sum_basis"]
+
+
+def zero_sum_basis(n_classes):
+    """An orthonormal basis of the vectors of ``n_classes`` entries summing to 0.
+
+    Shape ``(n_classes, n_classes - 1)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Q = zero_sum_basis(3)
+    >>> np.allclose(Q.T @ Q, np.eye(2)), np.allclose(Q.sum(axis=0), 0)
+    (True, True)
+    """
+    centring = np.eye(n_classes) - 1.0 / n_classes
+    return np.linalg.qr(centring)[0][:, : n_classes - 1]
+
+
+def _rows(X, start, stop, mean, inv_scale, xp):
+    """The rows ``start:stop`` centred and scaled, ``(x - mean) * inv_scale`` (float64 NumPy).
+
+    Without the intercept's column of ones: the callers add its terms.
+    """
+    rows = X[start:stop] if sp.issparse(X) else X[start:stop, ...]
+    if sp.issparse(rows):
+        rows = rows.toarray()
+    elif xp is not np:
+        rows = _to_numpy(rows, xp)
+    Z = np.subtract(rows, mean, dtype=np.float64)
+    Z *= inv_scale
+    return Z
+
+
+def _chunk_rows(X, width):
+    rows = max(16, BLOCK_BYTES // (8 * max(1, width)))
+    return [(start, min(start + rows, X.shape[0])) for start in range(0, X.shape[0], rows)]
+
+
+def _add_gram(out, Z, weight, fit_intercept):
+    """``out += z^T diag(weight) z`` over rows ``z = (Z, 1)`` (or ``Z``)."""
+    d = Z.shape[1]
+    weighted = Z * weight[:, None]
+    out[:d, :d] += weighted.T @ Z
+    if fit_intercept:
+        column = weighted.sum(axis=0)
+        out[:d, d] += column
+        out[d, :d] += column
+        out[d, d] += weight.sum()
+
+
+def curvature_sums(X, codes, sample_weight, coef, mean, inv_scale, fit_intercept, xp=np):
+    """The data term's sum, gradient and Hessian at ``coef`` over a block of rows.
+
+    ``coef`` (float64, shape ``(n_coef, n_outputs)``) is in the centred,
+    scaled coordinates of the rows ``z`` (see the module docstring).
+    Returns ``(loss_sum, grad, hessian)``, float64 NumPy: ``grad`` of the
+    shape of ``coef``; ``hessian`` of shape ``(n_coef, n_coef)`` for one
+    logit, else ``(r n_coef, r n_coef)`` on the zero-sum subspace
+    (``r = n_outputs - 1``, coordinates ``(m, j)`` at ``m n_coef + j``: the
+    coefficients ``W Q``).
+    """
+    n_coef, n_outputs = coef.shape
+    d = X.shape[1]
+    weight_all = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
+    codes_all = np.asarray(_to_numpy(codes, xp), dtype=np.intp)
+    basis = None if n_outputs == 1 else zero_sum_basis(n_outputs)
+    r = 1 if basis is None else n_outputs - 1
+    pairs = [(m, m2) for m in range(r) for m2 in range(m, r)]
+    first, second = [m for m, _ in pairs], [m2 for _, m2 in pairs]
+    if basis is not None:  # Q_km Q_km2 for every pair, shape (n_outputs, pairs)
+        products = basis[:, first] * basis[:, second]
+    blocks = np.zeros((len(pairs), n_coef, n_coef))
+    loss_sum, grad = 0.0, np.zeros_like(coef)
+    for start, stop in _chunk_rows(X, n_coef):
+        Z = _rows(X, start, stop, mean, inv_scale, xp)
+        weight = weight_all[start:stop]
+        logits = Z @ coef[:d]
+        if fit_intercept:
+            logits += coef[d]
+        logits = np.ascontiguousarray(logits.T)
+        proba = np.empty_like(logits)
+        target = targets(codes_all[start:stop], n_outputs, np.float64)
+        loss, residuals = loss_gradient(logits, target, weight, proba_out=proba)
+        loss_sum += float(loss)
+        grad[:d] += Z.T @ residuals.T
+        if fit_intercept:
+            grad[d] += residuals.sum(axis=1)
+        if basis is None:
+            # proba holds the probability of the class not observed: p (1 - p) alike.
+            curvature = (weight * proba[0] * (1.0 - proba[0]))[:, None]
+        else:
+            # Q^T (diag(p) - p p^T) Q for every row, shape (rows, r, r).
+            P = proba.T
+            projected = P @ basis
+            curvature = P @ products - projected[:, first] * projected[:, second]
+            curvature *= weight[:, None]
+        for index in range(len(pairs)):
+            _add_gram(blocks[index], Z, curvature[:, index], fit_intercept)
+    if basis is None:
+        return loss_sum, grad, blocks[0]
+    hessian = np.empty((r, n_coef, r, n_coef))
+    for index, (m, m2) in enumerate(pairs):
+        hessian[m, :, m2, :] = blocks[index]
+        hessian[m2, :, m, :] = blocks[index].T
+    return loss_sum, grad, hessian.reshape(r * n_coef, r * n_coef)
+
+
+def max_quadratic_form(X, sample_weight, quad, mean, inv_scale, fit_intercept, xp=np):
+    """``max_i z_i^T quad z_i`` over the rows of a block with a positive weight (0 if none)."""
+    d = X.shape[1]
+    weight_all = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
+    largest = 0.0
+    for start, stop in _chunk_rows(X, quad.shape[0]):
+        Z = _rows(X, start, stop, mean, inv_scale, xp)
+        product = Z @ quad[:d, :d]
+        if fit_intercept:
+            product += 2.0 * quad[d, :d]
+        forms = np.einsum("ij,ij->i", product, Z)
+        if fit_intercept:
+            forms += quad[d, d]
+        forms = forms[weight_all[start:stop] > 0]
+        if forms.size:
+            largest = max(largest, float(forms.max()))
+    return largest
+
+
+def gap_bound(decrement_sq, rho_sq):
+    """The self-concordant bound on ``J(w) - J*`` (``inf`` where ``lambda rho >= 1``).
+
+    ``decrement_sq`` is ``lambda^2 = g^T H^{-1} g`` and ``rho_sq`` the
+    ``rho^2`` of the module docstring.
+
+    Examples
+    --------
+    >>> round(gap_bound(1e-8, 1.0) / 0.5e-8, 6)  # lambda^2 / 2 near the optimum
+    1.000033
+    >>> gap_bound(1.0, 1.0)
+    inf
+    """
+    s = math.sqrt(decrement_sq * rho_sq)
+    if not s < 1.0:
+        return math.inf
+    if s < 1e-4:  # the series, where the closed form cancels
+        return decrement_sq * (0.5 + s / 6.0 + s * s / 12.0)
+    return (s + (1.0 - s) * math.log1p(-s)) / rho_sq
