@@ -92,9 +92,13 @@ def fit_input(estimator, X, y, sample_weight):
         X, codes, classes, sample_weight = _array_api_arrays(estimator, X, y, sample_weight)
         loss = _loss(estimator, X, codes, sample_weight, classes)
         return FitInput(loss, classes, namespace=namespace)
-    X, y = validate_data(estimator, X, y, **_NUMPY_CHECKS)
+    plain = _is_plain(X, y)
+    if plain:
+        _set_fitted_shape(estimator, X)
+    else:
+        X, y = validate_data(estimator, X, y, **_NUMPY_CHECKS)
     _check_numpy_values(estimator, X)
-    classes, codes = _encode_labels(y)
+    classes, codes = _encode_labels(y, checked=plain)
     per_class = class_weights(estimator.class_weight, classes, np.bincount(codes))
     sample_weight = _relative_weights(sample_weight, X.shape[0], codes, per_class)
     validation = None
@@ -111,6 +115,40 @@ def fit_input(estimator, X, y, sample_weight):
         X, codes, sample_weight = X[train], codes[train], sample_weight[train]
     loss = _loss(estimator, X, codes, sample_weight.astype(X.dtype), classes)
     return FitInput(loss, classes, validation)
+
+
+#: Kinds of label arrays that scikit-learn's checks accept as they are: integers,
+#: booleans and strings (never NaN, never continuous).
+_PLAIN_LABEL_KINDS = frozenset("iubU")
+
+
+def _is_plain(X, y):
+    """Whether ``validate_data`` and ``check_classification_targets`` would accept
+    ``X`` and ``y`` as they are, returning them unchanged.
+
+    That holds for a 2-D float NumPy array ``X`` (not a subclass, at least one
+    row and one column) with a 1-D NumPy ``y`` of integers, booleans or
+    strings of the same length: scikit-learn's checks then cost more than a
+    small fit's iterations (they probe for dataframes and build the type of
+    the target), and they can find nothing wrong. Any other input takes the
+    checks, and gets their errors.
+    """
+    return (
+        type(X) is np.ndarray
+        and type(y) is np.ndarray
+        and X.ndim == 2
+        and y.ndim == 1
+        and X.dtype in _FLOATS
+        and y.dtype.kind in _PLAIN_LABEL_KINDS
+        and X.shape[1] >= 1
+        and 1 <= X.shape[0] == y.shape[0]
+    )
+
+
+def _set_fitted_shape(estimator, X):
+    """What ``validate_data(estimator, X, reset=True)`` records for a NumPy ``X``."""
+    estimator.n_features_in_ = X.shape[1]
+    estimator.__dict__.pop("feature_names_in_", None)
 
 
 def partial_fit_input(estimator, X, y, classes, sample_weight):
@@ -196,10 +234,14 @@ def _is_real(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _encode_labels(y):
-    """``(classes, codes)`` of classification targets; at least two classes."""
-    assert_all_finite(y, input_name="y")
-    check_classification_targets(y)
+def _encode_labels(y, *, checked=False):
+    """``(classes, codes)`` of classification targets; at least two classes.
+
+    ``checked``: ``y`` is known to pass scikit-learn's checks (see :func:`_is_plain`).
+    """
+    if not checked:
+        assert_all_finite(y, input_name="y")
+        check_classification_targets(y)
     classes = np.unique(y)
     _check_n_classes(classes)
     # a binary search per label: cheaper than np.unique's sort for the inverse
@@ -221,6 +263,8 @@ def _relative_weights(sample_weight, n_samples, codes, per_class):
     model and keeps the products and their sum finite, so weights of 1e308
     give the unit-weight model.
     """
+    if sample_weight is None and per_class is None:
+        return np.ones(n_samples)  # what the checks below make of None
     sample_weight = check_sample_weight(sample_weight, np.empty((n_samples, 0)), dtype=np.float64)
     sample_weight = _by_maximum(sample_weight, np.max(sample_weight))
     if per_class is not None:

@@ -11,6 +11,7 @@ from sklearn.utils.class_weight import compute_class_weight, compute_sample_weig
 from sklearn_logloss import GDLogisticRegression
 from sklearn_logloss._input import (
     EarlyStopping,
+    _is_plain,
     _relative_weights,
     class_weights,
     fit_input,
@@ -141,6 +142,63 @@ def test_fit_input_numpy(three_classes):
     assert (loss.n_samples, loss.n_features, loss.n_classes) == (120, 4, 3)
     assert (loss.alpha, loss.fit_intercept) == (0.5, False)
     assert estimator.n_features_in_ == 4
+
+
+@pytest.mark.parametrize("label_kind", ["int", "uint8", "bool", "str"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_plain_numpy_input_gives_what_scikit_learns_checks_give(three_classes, dtype, label_kind):
+    # Plain NumPy arrays skip scikit-learn's checks (_is_plain): the same loss,
+    # classes and fitted shape as the same data through them (a list for y).
+    X, y = three_classes
+    X = X.astype(dtype)
+    y = (y > 0) if label_kind == "bool" else y
+    y = np.array(["a", "b", "c"])[y.astype(int)] if label_kind == "str" else y
+    y = y.astype(label_kind) if label_kind == "uint8" else y
+    assert _is_plain(X, y) and not _is_plain(X, list(y))
+    plain_estimator, checked_estimator = GDLogisticRegression(), GDLogisticRegression()
+    checked_estimator.feature_names_in_ = plain_estimator.feature_names_in_ = np.array(["x"])
+    plain = fit_input(plain_estimator, X, y, None)
+    checked = fit_input(checked_estimator, X, list(y), None)
+    np.testing.assert_array_equal(plain.classes, checked.classes)
+    assert plain.classes.dtype == checked.classes.dtype
+    assert plain.loss.dtype == checked.loss.dtype == dtype
+    assert plain.loss.X is X  # not copied
+    np.testing.assert_array_equal(plain.loss._codes, checked.loss._codes)
+    assert _objective_and_gradient(plain.loss)[0] == _objective_and_gradient(checked.loss)[0]
+    for estimator in (plain_estimator, checked_estimator):
+        assert estimator.n_features_in_ == 4 and not hasattr(estimator, "feature_names_in_")
+
+
+def test_only_plain_numpy_input_skips_the_checks():
+    X, y = np.ones((3, 2)), np.array([0, 1, 0])
+    assert _is_plain(X, y)
+    for X_other in (np.asmatrix(X), X.astype(np.int64), X[:, :0], X[:, :, None], X.tolist()):
+        assert not _is_plain(X_other, y)
+    for y_other in (y.astype(float), y.astype(object), y[:, None], y[:2], y.astype("S1")):
+        assert not _is_plain(X, y_other)
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.ones((3, 2)), np.array([0, 0, 0]), "only one class"),
+        (np.array([[1.0], [np.inf]]), np.array([0, 1]), "Input X contains infinity"),
+        (np.ones((2, 0)), np.array([0, 1]), "0 feature"),
+        (np.ones((2, 1)), np.array([0, 1, 0]), "inconsistent numbers of samples"),
+        (np.ones((3, 1)), np.array([0.5, 1.0, 0.0]), "Unknown label type"),
+        (np.ones((3, 1)), np.array([0.0, 1.0, np.nan]), "Input y contains NaN"),
+        (np.ones((3, 1), dtype=np.int64), np.array([[0], [1], [0]]), None),
+    ],
+)
+def test_plain_and_checked_input_raise_and_warn_the_same(X, y, match):
+    # Whatever path an input takes, it gets the errors of scikit-learn's checks.
+    if match is None:  # a column vector y: scikit-learn's warning, then a fit
+        with pytest.warns(sklearn.exceptions.DataConversionWarning):
+            fit_input(GDLogisticRegression(), X, y, None)
+        return
+    for given in (X, X.tolist()):
+        with pytest.raises(ValueError, match=match):
+            fit_input(GDLogisticRegression(), given, y, None)
 
 
 def test_class_weight_and_sample_weight_give_the_same_loss(three_classes):
