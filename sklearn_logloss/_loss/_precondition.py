@@ -80,22 +80,34 @@ class StandardizingMetric:
 
 
 class DenseMetric:
-    """``w = T u`` with a dense ``T`` of shape ``(n_coef, n_coef)`` (and its inverse)."""
+    """``w = T u`` with a dense ``T`` of shape ``(n_coef, n_coef)`` (and its inverse).
+
+    Every method acts on a coefficient array of shape ``(n_coef, n_outputs)``
+    or on a stack of them; the results are float64.
+    """
 
     def __init__(self, matrix, inverse):
         self.matrix, self.inverse = matrix, inverse
+        self._matrix_t = np.ascontiguousarray(matrix.T)
+
+    @staticmethod
+    def _apply(matrix, a):
+        a = np.asarray(a, dtype=np.float64)
+        # ndarray.dot on one array: a fraction of the call overhead of matmul,
+        # which the solvers pay several times an iteration.
+        return matrix.dot(a) if a.ndim == 2 else np.matmul(matrix, a)
 
     def to_coef(self, u):
         """``w = T u``."""
-        return self.matrix @ np.asarray(u, dtype=np.float64)
+        return self._apply(self.matrix, u)
 
     def gradient(self, grad):
         """``T^T grad``."""
-        return self.matrix.T @ np.asarray(grad, dtype=np.float64)
+        return self._apply(self._matrix_t, grad)
 
     def from_coef(self, w):
         """``u = T^{-1} w``."""
-        return self.inverse @ np.asarray(w, dtype=np.float64)
+        return self._apply(self.inverse, w)
 
 
 def make_metric(loss, kind, *, gram_rows=4096):
@@ -130,11 +142,10 @@ def make_metric(loss, kind, *, gram_rows=4096):
     bound[np.diag_indices_from(bound)] += 1e-6 * max(np.trace(bound) / bound.shape[0], 1e-300)
     factor = np.linalg.cholesky(bound)
     scaling = StandardizingMetric(inv_scale, shift)
-    eye = np.eye(bound.shape[0])[:, :, None]  # the columns of the identity, as a stack
-    # T = S L^{-T} and T^{-1} = L^T S^{-1}, formed once.
-    factor_inv_t = np.linalg.inv(factor).T
-    matrix = scaling.to_coef(factor_inv_t[None].transpose(2, 1, 0))[..., 0].T
-    inverse = factor.T @ scaling.from_coef(eye)[..., 0].T
+    # T = S L^{-T} and T^{-1} = L^T S^{-1}, formed once: S and S^{-1} act on
+    # every column of a square matrix as on the columns of a coefficient array.
+    matrix = scaling.to_coef(np.linalg.inv(factor).T)
+    inverse = factor.T @ scaling.from_coef(np.eye(bound.shape[0]))
     return DenseMetric(matrix, inverse)
 
 
