@@ -1,13 +1,17 @@
-"""Matched-accuracy race: CPU time to a relative objective gap of 1e-6 (issue 15).
+"""Matched-accuracy race: time to a relative objective gap of 1e-6 (issue 15).
 
 Usage::
 
-    python benchmarks/bench_race.py [--quick] [--repeats 3] [--out benchmarks/results_race.md]
+    python benchmarks/bench_race.py [--quick] [--repeats 3] [--problems a,b]
+        [--out benchmarks/results_race.md] [--plot benchmarks/race.png]
 
 Each peer (scikit-learn's lbfgs, newton-cholesky and newton-cg; glum and torch LBFGS when
 importable) runs a sweep of ``tol`` from loose to tight and is timed at the loosest setting
 whose fit reaches ``(J - J*) / J* <= 1e-6``; ``GDLogisticRegression`` runs at its defaults.
-See ``benchmarks/README.md`` for what is measured and how to read the table.
+Two timings of every chosen fit, round-robin: CPU time with one thread, and wall time with
+the default threads. When CUDA is available, ``race_cuda.py`` races ours on CUDA tensors
+against torch LBFGS on the GPU (in a subprocess: array API dispatch needs
+``SCIPY_ARRAY_API=1`` before SciPy is imported). See ``benchmarks/README.md``.
 """
 
 import argparse
@@ -16,222 +20,142 @@ import json
 import os
 import platform
 import subprocess
+import sys
+import tempfile
 import time
-import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import scipy
 import scipy.sparse as sp
 import sklearn
-from bench_fit import (
-    _standardized,
-    breast_cancer,
-    dense_binary,
-    dense_binary_float32,
-    digits,
-    problem_fields,
-)
-from bench_fit import dense_multiclass as dense_10class
+from bench_fit import problem_fields
+from race_peers import ALPHA, MAX_ITER, TOLS, glum, make_candidates, objective, sklearn_fit, torch
+from race_problems import FULL_PROBLEMS, QUICK_PROBLEMS
 from race_report import PLOTTED, TARGET_GAP, markdown, plot, rest
-from scipy.special import expit, logsumexp
-from sklearn.datasets import load_breast_cancer, make_classification
-from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
-from sklearn_logloss import GDLogisticRegression
-
-ALPHA = 1e-4
-TOLS = tuple(10.0**-k for k in range(2, 13))  # 1e-2 ... 1e-12
-NEWTON_TOLS = TOLS[::2]  # 1e-2, 1e-4, ... 1e-12: Newton-type steps converge quadratically
-SWEEP_BUDGET_S = 30.0  # CPU seconds of sweep fits per candidate and problem (--quick: 3)
-LONG_FIT_S = 20.0  # a chosen fit longer than this is timed once (its sweep run)
-
-try:
-    import torch
-except ImportError:  # pragma: no cover - optional peer
-    torch = None
-try:
-    import glum
-except ImportError:  # pragma: no cover - optional peer
-    glum = None
+SWEEP_BUDGET_S = 20.0  # CPU seconds of sweep fits per candidate and problem
+QUICK_BUDGET_S = 3.0  # the same with --quick
+FIT_CAP = 1.5  # a sweep fit may use at most this times the budget left (max_iter is capped)
+LONG_FIT_S = 20.0  # a chosen fit longer than this is timed once in each mode
+DEEP_GAP = 1e-9  # sweeps of the plotted problems go on to this gap
+MODES = ("cpu", "wall")
+OURS = "ours (defaults)"
+DEFAULT_TORCH_THREADS = None if torch is None else torch.get_num_threads()
 
 
-# --------------------------------------------------------------------------- problems
+@contextmanager
+def timing(mode):
+    """The clock of a timing mode, with its threads.
+
+    ``"cpu"``: ``time.process_time`` with one BLAS / OpenMP thread (threadpoolctl) and one
+    torch thread: the work done, whatever else runs on the machine. ``"wall"`` (and
+    ``"cuda"``): ``time.perf_counter`` with the libraries' default threads.
+    """
+    if mode != "cpu":
+        yield time.perf_counter
+        return
+    with threadpool_limits(1):
+        if torch is not None:
+            torch.set_num_threads(1)
+        try:
+            yield time.process_time
+        finally:
+            if torch is not None:
+                torch.set_num_threads(DEFAULT_TORCH_THREADS)
 
 
-def breast_cancer_raw():
-    """Unscaled: column scales from 1e-3 to 4e3."""
-    return load_breast_cancer(return_X_y=True)
+def timed_fit(mode, fit, X, y, tol, max_iter):
+    with timing(mode) as clock:
+        start = clock()
+        coef, intercept, n_iter = fit(X, y, tol, max_iter)
+        return clock() - start, coef, intercept, n_iter
 
 
-def dense_binary_badscale():
-    """50000 x 50 standardized, then column j multiplied by ``logspace(-2, 4, 50)[j]``."""
-    X, y = make_classification(n_samples=50_000, n_features=50, random_state=2)
-    return _standardized(X) * np.logspace(-2, 4, X.shape[1]), y
+def reference(X, y, J):
+    """J of a tight second-order fit on float64 data: newton-cholesky (dense) or newton-cg
+    (sparse) at ``tol=1e-12``, untimed, default threads."""
+    X64 = X.astype(np.float64) if X.dtype != np.float64 else X
+    fit = sklearn_fit("newton-cg" if sp.issparse(X) else "newton-cholesky")
+    return J(*fit(X64, y, 1e-12)[:2])
 
 
-def sparse_binary():
-    """CSR 100000 x 20000, density 1e-3 (indices drawn with NumPy), uniform values."""
-    rng = np.random.default_rng(0)
-    n, d, density = 100_000, 20_000, 1e-3
-    nnz = int(n * d * density)
-    rows = rng.integers(0, n, nnz)
-    cols = rng.integers(0, d, nnz)
-    X = sp.csr_matrix((rng.random(nnz), (rows, cols)), shape=(n, d))
-    X.sum_duplicates()
-    w = rng.standard_normal(d)
-    z = X @ w
-    y = (rng.random(n) < expit(z - np.median(z))).astype(np.int64)
-    return X, y
+def warm_up(make_cands, modes=MODES):
+    """A fit of each candidate on tiny binary and 3-class problems in each mode, so that
+    first-call costs (imports, thread pools, a CUDA context) stay out of the timings.
 
-
-QUICK_PROBLEMS = {
-    "breast_cancer": breast_cancer,
-    "digits": digits,
-    "breast_cancer_raw": breast_cancer_raw,
-}
-FULL_PROBLEMS = {
-    **QUICK_PROBLEMS,
-    "dense_binary": dense_binary,
-    "dense_10class": dense_10class,
-    "sparse_binary": sparse_binary,
-    "dense_binary_float32": dense_binary_float32,
-    "dense_binary_badscale": dense_binary_badscale,
-}
-
-
-# --------------------------------------------------------------------------- objective
-
-
-def objective(X, codes, n_classes, coef, intercept):
-    """``mean log loss + alpha/2 ||coef||^2`` in float64; coef ``(d, m)``, intercept ``(m,)``."""
-    coef = np.asarray(coef, dtype=np.float64).reshape(X.shape[1], -1)
-    Z = np.asarray(X @ coef) + np.asarray(intercept, dtype=np.float64).reshape(1, -1)
-    if n_classes == 2:
-        z = Z[:, 0]
-        losses = np.logaddexp(0.0, z) - codes * z  # softplus(z) - y z
-    else:
-        losses = logsumexp(Z, axis=1) - Z[np.arange(len(codes)), codes]
-    return float(np.mean(losses) + 0.5 * ALPHA * np.sum(coef**2))
-
-
-# --------------------------------------------------------------------------- candidates
-
-
-def quiet(fn):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return fn()
-
-
-def sklearn_fit(solver, max_iter=10_000):
-    def fit(X, y, tol):
-        C = 1.0 / (ALPHA * X.shape[0])
-        model = LogisticRegression(C=C, solver=solver, tol=tol, max_iter=max_iter)
-        quiet(lambda: model.fit(X, y))
-        return model.coef_.T, model.intercept_
-
-    return fit
-
-
-def ours_fit(X, y, tol):
-    kwargs = {} if tol is None else {"tol": tol}
-    model = quiet(lambda: GDLogisticRegression(**kwargs).fit(X, y))
-    return model.coef_.T, model.intercept_
-
-
-def glum_fit(X, y, tol):
-    model = glum.GeneralizedLinearRegressor(
-        family="binomial", alpha=ALPHA, l1_ratio=0, gradient_tol=tol, max_iter=10_000
-    )
-    quiet(lambda: model.fit(X, y))
-    return np.asarray(model.coef_)[:, None], np.atleast_1d(model.intercept_)
-
-
-def torch_fit(X, y, tol):
-    """``torch.optim.LBFGS`` (strong Wolfe) on the same objective, float64 or float32 as X."""
-    dtype = torch.float32 if X.dtype == np.float32 else torch.float64
-    Xt = torch.from_numpy(np.ascontiguousarray(X)).to(dtype)
-    classes, codes = np.unique(y, return_inverse=True)
-    K = len(classes)
-    m = 1 if K == 2 else K
-    W = torch.zeros((X.shape[1], m), dtype=dtype, requires_grad=True)
-    b = torch.zeros(m, dtype=dtype, requires_grad=True)
-    target = torch.from_numpy(codes)
-    target_f = target.to(dtype)
-    opt = torch.optim.LBFGS(
-        [W, b],
-        lr=1,
-        max_iter=10_000,
-        max_eval=20_000,
-        tolerance_grad=tol,
-        tolerance_change=tol * 1e-3,
-        history_size=10,
-        line_search_fn="strong_wolfe",
-    )
-
-    def closure():
-        opt.zero_grad()
-        Z = Xt @ W + b
-        if K == 2:
-            data = torch.nn.functional.binary_cross_entropy_with_logits(Z[:, 0], target_f)
-        else:
-            data = torch.nn.functional.cross_entropy(Z, target)
-        loss = data + 0.5 * ALPHA * (W * W).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return W.detach().double().numpy(), b.detach().double().numpy()
-
-
-def make_candidates(X, n_classes):
-    """``name -> (fit(X, y, tol), tols)``; notes for the peers that cannot run."""
-    cands = {"ours (defaults)": (ours_fit, (None,))}
-    notes = []
-    for solver in ("lbfgs", "newton-cholesky", "newton-cg"):
-        if solver == "newton-cholesky" and sp.issparse(X):
-            notes.append("newton-cholesky: not run on the sparse problem (dense d x d Hessian)")
-            continue
-        cands[solver] = (sklearn_fit(solver), TOLS if solver == "lbfgs" else NEWTON_TOLS)
-    if glum is None:
-        notes.append("glum: not importable, skipped")
-    elif n_classes != 2:
-        notes.append("glum: binary only (family='binomial'), not run")
-    elif sp.issparse(X):
-        notes.append("glum: not run on the sparse problem (its fit ran out of 23 GB of memory)")
-    else:
-        cands["glum"] = (glum_fit, NEWTON_TOLS)
-    if torch is None:
-        notes.append("torch LBFGS: torch not importable, skipped")
-    elif sp.issparse(X):
-        notes.append("torch LBFGS: not run on the sparse problem (dense tensors only here)")
-    else:
-        cands["torch LBFGS"] = (torch_fit, TOLS)
-    return cands, notes
+    ``make_cands(X, y)`` returns ``(cands, notes)`` as ``make_candidates`` does.
+    """
+    X = np.random.default_rng(0).standard_normal((60, 4))
+    for y in ((X[:, 0] > 0).astype(np.int64), np.arange(60) % 3):
+        cands, _ = make_cands(X, y)
+        for fit, tols in cands.values():
+            for mode in modes:
+                timed_fit(mode, fit, X, y, tols[0], 20)
 
 
 # --------------------------------------------------------------------------- one problem
 
 
-def cpu_fit(fit, X, y, tol):
-    start = time.process_time()
-    coef, intercept = fit(X, y, tol)
-    return time.process_time() - start, coef, intercept
+def sweep(cname, fit, tols, X, y, J, j_ref, mode, budget, deep, notes):
+    """Single fits from loose to tight ``tol``: the gap-time trace of one candidate.
+
+    Stops at the first fit within the target (``deep``: within ``DEEP_GAP``) or when the
+    fits took ``budget`` seconds. A first fit with ``max_iter=1`` measures the cost of an
+    iteration, so that no fit runs far past the budget: each gets at most ``FIT_CAP`` times
+    the budget left (``max_iter`` below ``MAX_ITER``: noted with the fit).
+    """
+    trace, spent, iter_s, work = [], 0.0, None, [0.0, 0]
+    if cname != OURS and len(tols) > 1:
+        iter_s, *_ = timed_fit(mode, fit, X, y, tols[0], 1)
+        spent += iter_s
+    for tol in tols:
+        max_iter = MAX_ITER
+        if iter_s is not None:
+            max_iter = int(min(MAX_ITER, max(2, FIT_CAP * (budget - spent) / iter_s)))
+        seconds, coef, intercept, n_iter = timed_fit(mode, fit, X, y, tol, max_iter)
+        spent += seconds
+        value = J(coef, intercept)
+        trace.append({"tol": tol, "s": seconds, "J": value, "n_iter": n_iter})
+        if n_iter >= max_iter < MAX_ITER:  # stopped by the cap: the setting includes it
+            trace[-1]["max_iter"] = max_iter
+        if iter_s is not None:
+            work = [work[0] + seconds, work[1] + max(n_iter, 1)]
+            iter_s = work[0] / work[1]
+        reached = value - j_ref <= TARGET_GAP * j_ref
+        if (reached and not deep) or value - j_ref <= DEEP_GAP * j_ref:
+            break
+        if spent > budget:
+            if not reached:
+                capped = " (last fit stopped at its max_iter)" if "max_iter" in trace[-1] else ""
+                notes.append(f"{cname}: sweep stopped at tol {tol:.0e}, {spent:.0f} s{capped}")
+            break
+    return trace
 
 
-def reference(X, y, J):
-    """Tight J*: the lowest objective of newton-cholesky (dense) / newton-cg and lbfgs."""
-    X64 = X.astype(np.float64) if X.dtype != np.float64 else X
-    newton = "newton-cholesky" if len(np.unique(y)) == 2 and not sp.issparse(X) else "newton-cg"
-    fits = [sklearn_fit("lbfgs"), sklearn_fit(newton)]
-    values = [J(*fit(X64, y, 1e-12)[:2]) for fit in fits]
-    return min(values)
+def summary_row(cname, point, runs, gaps, modes):
+    row = {"candidate": cname, "reached": bool(np.max(gaps) <= TARGET_GAP), "tol": point["tol"]}
+    if "max_iter" in point:
+        row["max_iter"] = point["max_iter"]
+    for mode in modes:
+        t = np.asarray(runs[mode])
+        row.update(
+            {
+                f"{mode}_median_s": float(np.median(t)),
+                f"{mode}_min_s": float(t.min()),
+                f"{mode}_max_s": float(t.max()),
+                f"{mode}_runs": len(t),
+            }
+        )
+    row.update(gap=float(np.median(gaps)), max_gap=float(np.max(gaps)), runs=len(gaps))
+    return row
 
 
-def run_problem(name, X, y, repeats, plotted, budget):
-    n, d = X.shape
+def run_problem(name, X, y, repeats, plotted, budget, cands=None, notes=None, modes=MODES):
+    """Sweeps (timed in ``modes[0]``), then the race: ``repeats`` round-robin rounds of every
+    chosen fit in each mode (the sweep run is the first of ``modes[0]``)."""
     classes, codes = np.unique(y, return_inverse=True)
     K = len(classes)
     X_eval = X.astype(np.float64) if X.dtype != np.float64 else X
@@ -242,32 +166,22 @@ def run_problem(name, X, y, repeats, plotted, budget):
     t0 = time.perf_counter()
     j_ref = reference(X, y, J)
     print(f"{name}: reference in {time.perf_counter() - t0:.1f} s", flush=True)
-    cands, notes = make_candidates(X, K)
+    if cands is None:
+        cands, notes = make_candidates(X, K)
+    notes = list(notes or [])
 
-    # 1. Sweep each candidate's tol from loose to tight (single runs): the gap-time trace.
     sweeps = {}
     for cname, (fit, tols) in cands.items():
-        trace, spent = [], 0.0
-        for tol in tols:
-            seconds, coef, intercept = cpu_fit(fit, X, y, tol)
-            spent += seconds
-            trace.append({"tol": tol, "cpu_s": seconds, "J": J(coef, intercept)})
-            reached = trace[-1]["J"] - j_ref <= TARGET_GAP * j_ref
-            deep = trace[-1]["J"] - j_ref <= 1e-9 * j_ref
-            if (reached and not plotted) or deep:
-                break
-            if spent > budget:
-                if not reached:
-                    notes.append(f"{cname}: sweep stopped at tol {tol:.0e} ({spent:.0f} s)")
-                break
-        sweeps[cname] = trace
-        print(f"  {cname}: swept {len(trace)} settings in {spent:.1f} s", flush=True)
+        t0 = time.perf_counter()
+        sweeps[cname] = sweep(cname, fit, tols, X, y, J, j_ref, modes[0], budget, plotted, notes)
+        print(f"  {cname}: {len(sweeps[cname])} settings, {time.perf_counter() - t0:.1f} s")
     if plotted:  # ours at tol 1e-2 ... 1e-9 too, for the time-to-accuracy plot only
+        ours = cands[OURS][0]
         sweeps["ours (tol sweep)"] = []
         for tol in TOLS[:8]:
-            seconds, coef, intercept = cpu_fit(ours_fit, X, y, tol)
+            seconds, coef, intercept, n_iter = timed_fit(modes[0], ours, X, y, tol, None)
             sweeps["ours (tol sweep)"].append(
-                {"tol": tol, "cpu_s": seconds, "J": J(coef, intercept)}
+                {"tol": tol, "s": seconds, "J": J(coef, intercept), "n_iter": n_iter}
             )
     # J* below every fit seen (a candidate may land below the reference).
     j_star = min([j_ref] + [p["J"] for trace in sweeps.values() for p in trace])
@@ -275,56 +189,80 @@ def run_problem(name, X, y, repeats, plotted, budget):
         for p in trace:
             p["gap"] = (p["J"] - j_star) / j_star
 
-    # 2. Each candidate at its chosen setting: the loosest tol reaching the target.
     chosen = {}
     for cname in cands:
         ok = [p for p in sweeps[cname] if p["gap"] <= TARGET_GAP]
-        chosen[cname] = ok[0] if ok else None
-    chosen["ours (defaults)"] = sweeps["ours (defaults)"][0]  # at its defaults regardless
-    times = {c: [p["cpu_s"]] for c, p in chosen.items() if p is not None}
-    gaps = {c: [p["gap"]] for c, p in chosen.items() if p is not None}
-    timed = [c for c in times if times[c][0] <= LONG_FIT_S]
-    for _ in range(repeats - 1):  # round-robin; the sweep run is the first repeat
-        for cname in timed:
-            fit = cands[cname][0]
-            seconds, coef, intercept = cpu_fit(fit, X, y, chosen[cname]["tol"])
-            times[cname].append(seconds)
-            gaps[cname].append((J(coef, intercept) - j_star) / j_star)
+        chosen[cname] = sweeps[cname][0] if cname == OURS else (ok[0] if ok else None)
+    racing = [c for c in cands if chosen[c] is not None]
+    runs = {c: {mode: [] for mode in modes} for c in racing}
+    gaps = {c: [] for c in racing}
+    for c in racing:
+        runs[c][modes[0]].append(chosen[c]["s"])
+        gaps[c].append(chosen[c]["gap"])
+    for round_ in range(repeats):
+        for mode in modes:
+            if round_ == 0 and mode == modes[0]:
+                continue  # the sweep run
+            for c in racing:
+                if round_ > 0 and chosen[c]["s"] > LONG_FIT_S:
+                    continue
+                fit, point = cands[c][0], chosen[c]
+                seconds, coef, intercept, _ = timed_fit(
+                    mode, fit, X, y, point["tol"], point.get("max_iter", MAX_ITER)
+                )
+                runs[c][mode].append(seconds)
+                gaps[c].append((J(coef, intercept) - j_star) / j_star)
 
     rows = []
-    for cname in cands:
-        p = chosen[cname]
-        if p is None:
-            best = min(sweeps[cname], key=lambda q: q["gap"])
-            rows.append({"candidate": cname, "reached": False, "best_gap": best["gap"], "runs": 0})
-            continue
-        t = np.asarray(times[cname])
-        rows.append(
-            {
-                "candidate": cname,
-                "reached": bool(np.max(gaps[cname]) <= TARGET_GAP),
-                "tol": p["tol"],
-                "median_s": float(np.median(t)),
-                "min_s": float(t.min()),
-                "max_s": float(t.max()),
-                "gap": float(np.median(gaps[cname])),
-                "max_gap": float(np.max(gaps[cname])),
-                "runs": len(t),
-            }
-        )
-    ours = rows[0]
-    peers = [r for r in rows[1:] if r["runs"]]
-    fastest = min(peers, key=lambda r: r["median_s"]) if peers else None
-    return {
+    for c in cands:
+        if c in racing:
+            rows.append(summary_row(c, chosen[c], runs[c], gaps[c], modes))
+        else:
+            best = min(sweeps[c], key=lambda q: q["gap"])
+            rows.append({"candidate": c, "reached": False, "best_gap": best["gap"], "runs": 0})
+    result = {
         **problem_fields(name, X, K),
         "j_star": j_star,
         "j_reference": j_ref,
         "rows": rows,
         "sweeps": sweeps,
         "notes": notes,
-        "fastest_peer": None if fastest is None else fastest["candidate"],
-        "ours_over_fastest": None if fastest is None else ours["median_s"] / fastest["median_s"],
     }
+    ours = rows[0]
+    peers = [r for r in rows[1:] if r["runs"]]
+    for mode in modes:
+        fastest = min(peers, key=lambda r: r[f"{mode}_median_s"]) if peers else None
+        result[f"fastest_peer_{mode}"] = None if fastest is None else fastest["candidate"]
+        result[f"ours_over_fastest_{mode}"] = (
+            None if fastest is None else ours[f"{mode}_median_s"] / fastest[f"{mode}_median_s"]
+        )
+    return result
+
+
+# --------------------------------------------------------------------------- CUDA
+
+
+def cuda_race(problems, repeats, budget):
+    """The CUDA race (``race_cuda.py`` in a subprocess), or why it did not run."""
+    if torch is None:
+        return {"ran": False, "note": "not run: torch is not installed"}
+    if not torch.cuda.is_available():
+        return {
+            "ran": False,
+            "note": "not run: no GPU on this machine (torch.cuda.is_available() is False; "
+            "no GPU was lent to this run). race_cuda.py runs it where CUDA is available.",
+        }
+    dense = [name for name in problems if name != "sparse_binary"]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "cuda.json"
+        command = [sys.executable, str(Path(__file__).with_name("race_cuda.py"))]
+        command += ["--problems", ",".join(dense), "--repeats", str(repeats)]
+        command += ["--budget", str(budget), "--json", str(out)]
+        env = {**os.environ, "SCIPY_ARRAY_API": "1"}
+        process = subprocess.run(command, env=env, capture_output=True, text=True)
+        if process.returncode != 0 or not out.is_file():
+            return {"ran": False, "note": f"failed: {process.stderr.strip()[-500:]}"}
+        return json.loads(out.read_text())
 
 
 # --------------------------------------------------------------------------- main
@@ -348,51 +286,60 @@ def _code_version():
     return head + (" + uncommitted changes in sklearn_logloss/" if dirty else "")
 
 
+def _meta(args, start):
+    versions = f"python {platform.python_version()}, numpy {np.__version__}, scipy "
+    versions += f"{scipy.__version__}, scikit-learn {sklearn.__version__}"
+    versions += ", torch not installed" if torch is None else f", torch {torch.__version__}"
+    versions += ", glum not installed" if glum is None else f", glum {glum.__version__}"
+    default_threads = sorted({lib["num_threads"] for lib in threadpool_info()})
+    torch_threads = "" if torch is None else f", torch {DEFAULT_TORCH_THREADS}"
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, nproc={os.cpu_count()}",
+        "load average at start": ", ".join(f"{v:.2f}" for v in start["load"]),
+        "versions": versions,
+        "code": _code_version(),
+        "timing": "CPU: time.process_time with one BLAS/OpenMP/torch thread; wall: "
+        f"time.perf_counter with default threads (BLAS/OpenMP {default_threads}{torch_threads});"
+        f" median/min/max of {args.repeats} round-robin runs in each mode (the sweep run is "
+        "the first CPU run)",
+        "target": f"relative gap (J - J*)/J* <= {TARGET_GAP:g}, alpha={ALPHA:g}, C = 1/(alpha n)",
+        "sweep budget": f"{start['budget']:g} CPU s per candidate and problem",
+        "total wall time": f"{time.perf_counter() - start['time']:.0f} s",
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="bundled datasets only")
+    parser.add_argument("--quick", action="store_true", help="bundled data sets only")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results_race.md"))
     parser.add_argument("--plot", type=Path, default=None, help="default: race.png next to --out")
     parser.add_argument("--problems", default=None, help="comma-separated subset")
+    parser.add_argument("--budget", type=float, default=None, help="sweep budget (CPU s)")
     args = parser.parse_args(argv)
     problems = QUICK_PROBLEMS if args.quick else FULL_PROBLEMS
     if args.problems:
         problems = {k: FULL_PROBLEMS[k] for k in args.problems.split(",")}
-    start = time.perf_counter()
+    budget = args.budget or (QUICK_BUDGET_S if args.quick else SWEEP_BUDGET_S)
+    start = {"time": time.perf_counter(), "load": os.getloadavg(), "budget": budget}
     results = []
-    if torch is not None:
-        torch.set_num_threads(1)
-    with threadpool_limits(1):
-        for name, load in problems.items():
-            X, y = load()
-            plotted = name in PLOTTED and not args.quick
-            budget = 3.0 if args.quick else SWEEP_BUDGET_S
-            results.append(run_problem(name, X, y, args.repeats, plotted, budget))
-            del X, y
-    versions = f"python {platform.python_version()}, numpy {np.__version__}, scipy "
-    versions += f"{scipy.__version__}, scikit-learn {sklearn.__version__}"
-    versions += "" if torch is None else f", torch {torch.__version__}"
-    versions += "" if glum is None else f", glum {glum.__version__}"
-    meta = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, nproc={os.cpu_count()}",
-        "load average at start": ", ".join(f"{v:.2f}" for v in os.getloadavg()),
-        "versions": versions,
-        "code": _code_version(),
-        "timing": f"CPU time (time.process_time), one BLAS/torch thread, median/min/max of "
-        f"{args.repeats} round-robin runs (the sweep run is the first)",
-        "target": f"relative gap (J - J*)/J* <= {TARGET_GAP:g}, alpha={ALPHA:g}, C = 1/(alpha n)",
-        "total wall time": f"{time.perf_counter() - start:.0f} s",
-    }
-    table = markdown(meta, results)
+    warm_up(lambda X, y: make_candidates(X, len(np.unique(y))))
+    for name, load in problems.items():
+        X, y = load()
+        plotted = name in PLOTTED and not args.quick
+        results.append(run_problem(name, X, y, args.repeats, plotted, budget))
+        del X, y
+    cuda = cuda_race(problems, args.repeats, budget)
+    meta = _meta(args, start)
+    table = markdown(meta, results, cuda)
     print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table)
     args.out.with_suffix(".json").write_text(
-        json.dumps({"meta": meta, "problems": results}, indent=1)
+        json.dumps({"meta": meta, "problems": results, "cuda": cuda}, indent=1)
     )
-    args.out.with_suffix(".rst").write_text(rest(table))
+    args.out.with_suffix(".rst").write_text(rest(meta, results, cuda))
     plot(results, args.plot or args.out.with_name("race.png"))
     return results
 
