@@ -134,18 +134,19 @@ def make_metric(loss, kind, *, gram_rows=4096):
         return StandardizingMetric(inv_scale, shift)
     rows = max(gram_rows, 16 * (loss.n_features + 1))
     stride = max(1, loss.n_samples // rows)
-    bound = c * loss.centred_gram(mean, inv_scale, stride)
-    d = loss.n_features
-    bound[np.arange(d), np.arange(d)] += loss.alpha * inv_scale**2
+    bound = np.ascontiguousarray(c * loss.centred_gram(mean, inv_scale, stride))
+    n_coef, d = bound.shape[0], loss.n_features
+    diagonal = bound.reshape(-1)[:: n_coef + 1]  # a view: bound is C-contiguous
+    diagonal[:d] += loss.alpha * inv_scale**2
     # A ridge of 1e-6 of the average eigenvalue keeps the factor well defined
     # for duplicated columns and alpha = 0.
-    bound[np.diag_indices_from(bound)] += 1e-6 * max(np.trace(bound) / bound.shape[0], 1e-300)
+    diagonal += 1e-6 * max(diagonal.sum() / n_coef, 1e-300)
     factor = np.linalg.cholesky(bound)
     scaling = StandardizingMetric(inv_scale, shift)
     # T = S L^{-T} and T^{-1} = L^T S^{-1}, formed once: S and S^{-1} act on
     # every column of a square matrix as on the columns of a coefficient array.
     matrix = scaling.to_coef(np.linalg.inv(factor).T)
-    inverse = factor.T @ scaling.from_coef(np.eye(bound.shape[0]))
+    inverse = factor.T @ scaling.from_coef(np.eye(n_coef))
     return DenseMetric(matrix, inverse)
 
 
