@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bench_race  # noqa: E402
 import race_peers  # noqa: E402
 import race_problems  # noqa: E402
+import race_report  # noqa: E402
 
 
 def test_objective_matches_an_independent_binary_and_multiclass_formula():
@@ -134,6 +135,36 @@ def test_sweep_stays_near_its_budget_when_a_peer_never_reaches_the_target():
     assert spent < 1.2  # probe + at most the budget + FIT_CAP x what is left
     assert all(p["max_iter"] < race_peers.MAX_ITER for p in trace)
     assert len(notes) == 1 and "sweep stopped" in notes[0] and "max_iter" in notes[0]
+
+
+def _row(name, cpu, wall, gap):
+    row = {"candidate": name, "tol": None, "runs": 2, "gap": gap, "max_gap": gap}
+    for mode, t in (("cpu", cpu), ("wall", wall)):
+        row.update({f"{mode}_{k}_s": t for k in ("median", "min", "max")}, **{f"{mode}_runs": 1})
+    return row
+
+
+def test_summary_marks_wins_and_a_default_fit_that_misses_the_target():
+    result = {
+        "problem": "p",
+        "n_samples": 10,
+        "n_features": 2,
+        "n_classes": 2,
+        "dtype": "float64",
+        "sparse": False,
+        "rows": [_row("ours (defaults)", 1.0, 4.0, 3e-6), _row("lbfgs", 2.0, 2.0, 1e-7)],
+        "notes": [],
+    }
+    for mode in ("cpu", "wall"):
+        result[f"fastest_peer_{mode}"] = "lbfgs"
+        result[f"ours_over_fastest_{mode}"] = result["rows"][0][f"{mode}_median_s"] / 2.0
+    header, (row,) = race_report.summary_rows([result])
+    assert len(header) == len(row) == 10
+    assert row[3] == "3.0e-06 (misses 1e-6)"
+    assert row[4:] == ["1", "lbfgs 2", "**0.50**", "4", "lbfgs 2", "2.00"]
+    cuda = {"ran": False, "note": "not run: no GPU"}
+    assert "CUDA race: not run: no GPU" in race_report.markdown({}, [result], cuda)
+    assert "CUDA race: not run: no GPU" in race_report.rest({}, [result], cuda)
 
 
 def test_cuda_race_says_why_it_did_not_run(monkeypatch):
