@@ -57,22 +57,19 @@ def momentum_memory(loss, *, small_logits=SMALL_LOGITS, small_memory=8):
     return small_memory if loss.n_samples * loss.n_outputs <= small_logits else 1
 
 
-def momentum_gradient_sum(loss, *, small_logits=SMALL_LOGITS):
+def momentum_gradient_sum(loss):
     """Whether ``"momentum"`` also searches along the gradient sum and the point.
 
-    Only for two classes on large problems (more than ``small_logits``
-    samples), where the curvature along a pair of directions costs one pass
-    over ``n_samples`` numbers and the two directions save iterations. With
-    ``K`` classes a pair costs ``K`` passes, and on small problems the
-    per-iteration overhead they add outweighs what they save.
+    For two classes, where the curvature along a pair of directions costs one
+    pass over ``n_samples`` numbers: in the fixed metric of the steps the two
+    directions save iterations on problems of every size, more than the
+    overhead they add to each. With ``K`` classes a pair costs ``K`` passes
+    and they save few iterations.
 
     Parameters
     ----------
     loss : object
-        A loss following the loss contract; its ``n_outputs`` and
-        ``n_samples`` are read.
-    small_logits : int, default=SMALL_LOGITS
-        The most samples of a small problem.
+        A loss following the loss contract; its ``n_outputs`` is read.
 
     Returns
     -------
@@ -85,10 +82,12 @@ def momentum_gradient_sum(loss, *, small_logits=SMALL_LOGITS):
     >>> from sklearn_logloss._loss import LinearLogLoss
     >>> binary = LinearLogLoss(np.zeros((100, 3)), np.arange(100) % 2, np.ones(100),
     ...                        n_classes=2, alpha=1.0, fit_intercept=True)
-    >>> momentum_gradient_sum(binary), momentum_gradient_sum(binary, small_logits=99)
-    (False, True)
+    >>> three = LinearLogLoss(np.zeros((100, 3)), np.arange(100) % 3, np.ones(100),
+    ...                       n_classes=3, alpha=1.0, fit_intercept=True)
+    >>> momentum_gradient_sum(binary), momentum_gradient_sum(three)
+    (True, False)
     """
-    return loss.n_outputs == 1 and loss.n_samples > small_logits
+    return loss.n_outputs == 1
 
 
 def auto_solver(loss, *, logits_fraction=0.25, logits_bytes=16 * 2**20, memory=None):
