@@ -38,7 +38,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 SWEEP_BUDGET_S = 20.0  # CPU seconds of sweep fits per candidate and problem
 QUICK_BUDGET_S = 3.0  # the same with --quick
-FIT_CAP = 1.5  # a sweep fit may use at most this times the budget left (max_iter is capped)
+FIT_CAP = 1.5  # a sweep fit may use at most this times the budget (max_iter is capped)
 LONG_FIT_S = 20.0  # a chosen fit longer than this is timed once in each mode
 DEEP_GAP = 1e-9  # sweeps of the plotted problems go on to this gap
 MODES = ("cpu", "wall")
@@ -104,8 +104,8 @@ def sweep(cname, fit, tols, X, y, J, j_ref, mode, budget, deep, notes):
 
     Stops at the first fit within the target (``deep``: within ``DEEP_GAP``) or when the
     fits took ``budget`` seconds. A first fit with ``max_iter=1`` measures the cost of an
-    iteration, so that no fit runs far past the budget: each gets at most ``FIT_CAP`` times
-    the budget left (``max_iter`` below ``MAX_ITER``: noted with the fit).
+    iteration, so that no fit runs far past the budget: each gets the iterations of at most
+    ``FIT_CAP`` times the budget (a fit stopped by that ``max_iter`` records it).
     """
     trace, spent, iter_s, work = [], 0.0, None, [0.0, 0]
     if cname != OURS and len(tols) > 1:
@@ -114,7 +114,7 @@ def sweep(cname, fit, tols, X, y, J, j_ref, mode, budget, deep, notes):
     for tol in tols:
         max_iter = MAX_ITER
         if iter_s is not None:
-            max_iter = int(min(MAX_ITER, max(2, FIT_CAP * (budget - spent) / iter_s)))
+            max_iter = int(min(MAX_ITER, max(2, FIT_CAP * budget / iter_s)))
         seconds, coef, intercept, n_iter = timed_fit(mode, fit, X, y, tol, max_iter)
         spent += seconds
         value = J(coef, intercept)
