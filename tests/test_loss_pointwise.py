@@ -95,6 +95,35 @@ def test_binary_sum_and_probabilities():
     )
 
 
+@pytest.mark.parametrize("sign_dtype", [np.float64, np.int8])
+@pytest.mark.parametrize("width", [1, 7, 64, 500])
+def test_binary_kernel_in_chunks_equals_scipy(width, sign_dtype):
+    # The rows are swept in chunks of the work's width (the last one shorter),
+    # reading int8 signs as well as float ones; a separate out leaves the
+    # logits as they were.
+    rng = np.random.default_rng(2)
+    z = np.concatenate([rng.normal(scale=4, size=300), EXTREME, -EXTREME])
+    y = rng.integers(2, size=z.shape[0])
+    weight = rng.uniform(0, 2, size=z.shape[0])
+    logits, proba, out = z.copy(), np.empty_like(z), np.empty_like(z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss_sum, grad = binary_loss_gradient(
+            logits,
+            (1 - 2 * y).astype(sign_dtype),
+            weight,
+            work=np.empty((2, width)),
+            proba_out=proba,
+            out=out,
+        )
+    assert grad is out
+    assert_allclose(logits, z, rtol=0, atol=0)
+    loss = -np.where(y == 1, log_expit(z), log_expit(-z))
+    assert loss_sum == pytest.approx(loss @ weight, rel=1e-13)
+    assert_allclose(grad, weight * np.where(y == 1, -expit(-z), expit(z)), rtol=1e-12, atol=1e-300)
+    assert_allclose(proba, np.where(y == 1, expit(-z), expit(z)), rtol=1e-13, atol=1e-300)
+
+
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-6)])
 def test_multinomial_pointwise_equals_scipy(dtype, rtol):
     rng = np.random.default_rng(2)

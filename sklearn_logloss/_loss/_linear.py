@@ -24,7 +24,7 @@ another formula.
 import numpy as np
 import scipy.sparse as sp
 
-from ._pointwise import loss_gradient
+from ._pointwise import CHUNK_ROWS, loss_gradient
 
 __all__ = [
     "BLOCK_BYTES",
@@ -37,6 +37,7 @@ __all__ = [
     "linear_logits",
     "moment_sums",
     "row_blocks",
+    "rows_sliceable",
     "targets",
     "weighted_sq_norm_sum",
 ]
@@ -45,25 +46,35 @@ __all__ = [
 BLOCK_BYTES = 1 << 21
 
 
-def row_blocks(X, block_bytes=None):
+def row_blocks(X, block_bytes=None, max_rows=None):
     """``(start, stop)`` of the blocks of rows of ``X`` swept at once.
 
-    Blocks of about ``block_bytes`` (default :data:`BLOCK_BYTES`, small enough
-    to stay in the CPU cache while a block's logits and gradient are formed)
-    when the rows of a NumPy ``X`` are contiguous (a C-contiguous array or a
-    view of every ``k``-th of its rows); one block otherwise (slicing a
-    sparse matrix would copy it).
+    Blocks of about ``block_bytes`` of data (default :data:`BLOCK_BYTES`,
+    small enough to stay in the CPU cache while a block's logits and
+    gradient are formed), of at most ``max_rows`` rows (but at least 256),
+    when blocks of rows are views (:func:`rows_sliceable`); one block
+    otherwise (slicing would copy).
     """
     n_rows, n_features = X.shape
-    blocked = isinstance(X, np.ndarray) and (X.flags.c_contiguous or X.strides[1] == X.itemsize)
-    if blocked:
+    if rows_sliceable(X):
         row_bytes = max(1, n_features * X.dtype.itemsize)
         block_bytes = BLOCK_BYTES if block_bytes is None else block_bytes
         rows = max(256, block_bytes // row_bytes)
+        if max_rows is not None:
+            rows = min(rows, max(256, max_rows))
     else:
         rows = n_rows
     rows = max(1, min(rows, n_rows))
     return [(start, min(start + rows, n_rows)) for start in range(0, n_rows, rows)]
+
+
+def rows_sliceable(X):
+    """Whether blocks of rows of ``X`` are views: a NumPy array with contiguous rows.
+
+    (C-ordered, or every ``k``-th row of one. Slicing a sparse matrix copies
+    the rows, and scipy's sparse constructors copy views of larger arrays.)
+    """
+    return isinstance(X, np.ndarray) and (X.flags.c_contiguous or X.strides[1] == X.itemsize)
 
 
 def targets(codes, n_outputs, dtype, xp=np, device=None):
@@ -103,17 +114,22 @@ def linear_logits(X, coef, fit_intercept, xp=np, out=None):
             return logits
         out[...] = logits
         return out
-    if out is None:
-        out = np.empty((n_outputs, X.shape[0]), dtype=coef.dtype)
     weights = coef[:n_features]
     if not weights.any():
+        out = np.empty((n_outputs, X.shape[0]), dtype=coef.dtype) if out is None else out
         out[...] = 0
     elif not isinstance(X, np.ndarray):  # sparse
-        np.copyto(out, np.asarray(X @ weights).T)
-    elif n_outputs == 1:
-        np.matmul(X, weights[:, 0], out=out[0])
+        product = np.asarray(X @ weights, dtype=coef.dtype).T
+        if out is None:  # the product's own array (C-ordered for one logit): no second one
+            out = np.ascontiguousarray(product)
+        else:
+            np.copyto(out, product)
     else:
-        np.matmul(weights.T, X.T, out=out)
+        out = np.empty((n_outputs, X.shape[0]), dtype=coef.dtype) if out is None else out
+        if n_outputs == 1:
+            np.matmul(X, weights[:, 0], out=out[0])
+        else:
+            np.matmul(weights.T, X.T, out=out)
     if fit_intercept:
         out += coef[-1][:, None]
     return out
@@ -227,13 +243,14 @@ def _sparse_moments(X, sample_weight):
     """:func:`moment_sums` of a sparse block, a slice of its major axis at a time.
 
     Rows of CSR, columns of CSC (slices that copy only themselves): the
-    squares are formed for a chunk of about ``BLOCK_BYTES / 8`` stored values.
+    squares are formed for a chunk of about ``BLOCK_BYTES / 64`` stored
+    values, and at most a sixteenth of them.
     """
     weight = np.asarray(sample_weight, dtype=np.float64)
     X = X.tocsr() if X.format not in ("csr", "csc") else X
     n_major = X.shape[0] if X.format == "csr" else X.shape[1]
     per_value = max(1, X.nnz // max(1, n_major))
-    step = max(1, BLOCK_BYTES // (64 * per_value))
+    step = max(1, min(BLOCK_BYTES // (64 * per_value), n_major // 16))
     first, second = np.zeros(X.shape[1]), np.zeros(X.shape[1])
     for start in range(0, n_major, step):
         stop = min(start + step, n_major)
@@ -242,7 +259,11 @@ def _sparse_moments(X, sample_weight):
         else:
             chunk, w, cols = X[:, start:stop], weight, slice(start, stop)
         first[cols] += np.asarray(chunk.T @ w, dtype=np.float64).ravel()
-        second[cols] += np.asarray(chunk.multiply(chunk).T @ w, dtype=np.float64).ravel()
+        # The squares share the chunk's indices (no copy of them).
+        squares = type(chunk)(
+            (np.square(chunk.data), chunk.indices, chunk.indptr), shape=chunk.shape
+        )
+        second[cols] += np.asarray(squares.T @ w, dtype=np.float64).ravel()
     return first, second
 
 
@@ -266,21 +287,24 @@ def moment_sums(X, sample_weight, xp=np):
     return first, second
 
 
-def gram_sums(X, sample_weight, mean, inv_scale, fit_intercept, xp=np):
+def gram_sums(X, sample_weight, mean, inv_scale, fit_intercept, xp=np, stride=1):
     """``Z^T S Z`` of a block, ``Z`` its rows centred and scaled (and a column of ones).
 
-    Float64 NumPy; a chunk of rows at a time (brought to the host elsewhere
-    than NumPy, densified when sparse).
+    On every ``stride``-th row. Float64 NumPy; a chunk of rows at a time
+    (brought to the host elsewhere than NumPy, densified when sparse: only a
+    chunk is copied).
     """
     n_coef = X.shape[1] + fit_intercept
     gram = np.zeros((n_coef, n_coef))
-    for start, stop in _chunks(X.shape[0], X.shape[1]):
-        rows = X[start:stop, ...] if not sp.issparse(X) else X[start:stop]
+    n_rows = -(-X.shape[0] // stride)
+    for start, stop in _chunks(n_rows, X.shape[1]):
+        picked = slice(start * stride, (stop - 1) * stride + 1, stride)
+        rows = X[picked, ...] if not sp.issparse(X) else X[picked]
         if sp.issparse(rows):
             rows = rows.toarray()
         elif xp is not np:
             rows = _to_numpy(rows, xp)
-        weight = sample_weight[start:stop]
+        weight = sample_weight[picked]
         weight = np.asarray(weight if xp is np else _to_numpy(weight, xp), dtype=np.float64)
         Z = np.empty((stop - start, n_coef))
         np.subtract(rows, mean, out=Z[:, : X.shape[1]])
@@ -301,7 +325,7 @@ def intercept_hessian_sums(proba, sample_weight, xp=np):
     """
     k, n_rows = proba.shape
     hessian = np.zeros((k, k))
-    step = n_rows if xp is not np else max(1, BLOCK_BYTES // (64 * k))
+    step = n_rows if xp is not np else max(1, CHUNK_ROWS // k)
     for start in range(0, n_rows, step):
         p = proba[:, start : start + step]
         weighted = p * sample_weight[start : start + step]

@@ -7,7 +7,9 @@ and residuals and adding ``X_b^T R_b`` to the gradient while ``X_b`` is still
 cached, so one evaluation of ``J`` and its gradient reads ``X`` from memory
 once; all buffers are block-sized and allocated once, so fitting never copies
 ``X`` and allocates no ``n_samples x n_classes`` array per iteration. Sparse
-``X`` is used as one block (slicing it would copy).
+(and Fortran-ordered) ``X`` is used as one block (slicing it would copy): its
+products make one array of all logits per call, and the two-class pointwise
+passes sweep it in chunks of rows whose scratch stays small next to the data.
 """
 
 import numpy as np
@@ -25,10 +27,11 @@ from ._linear import (
     linear_logits,
     moment_sums,
     row_blocks,
+    rows_sliceable,
     targets,
     weighted_sq_norm_sum,
 )
-from ._pointwise import loss_gradient
+from ._pointwise import CHUNK_ROWS, loss_gradient
 
 __all__ = ["SMALL_LOGITS", "LinearLogLoss"]
 
@@ -86,10 +89,26 @@ class LinearLogLoss(InMemoryLoss):
         self.dtype = X.dtype
         self.n_features = X.shape[1]
         self._init_model(y, sample_weight, n_classes, alpha, fit_intercept, weight_unit)
-        self._bounds = row_blocks(X, _linear.BLOCK_BYTES)
+        # The codes in the smallest unsigned type: with few values per row an
+        # array of n_samples intp would be a tenth of sparse data.
+        self._codes = self._codes.astype(np.min_scalar_type(max(n_classes - 1, 1)))
+        # Blocks whose buffers (logits and work, n_outputs + 3 numbers a row)
+        # take at most a sixteenth of the data: with few values per row,
+        # buffers of all rows would be large next to it.
+        per_row = (self.n_outputs + 3) * self.dtype.itemsize
+        max_rows = self.data_nbytes // (16 * per_row)
+        self._bounds = row_blocks(X, _linear.BLOCK_BYTES, max_rows=max_rows)
         self._rows_per_block = self._bounds[0][1] - self._bounds[0][0] if self._bounds else 1
-        if self.n_outputs == 1:  # the signs of all rows, and views of them per block
-            self._all_targets = targets(self._codes, 1, self.dtype)
+        # One block of all rows of data that cannot be sliced without a copy
+        # (sparse, Fortran-ordered): its logits are made per call, not kept.
+        self._whole = not rows_sliceable(X)
+        # Rows of two-class logits swept at once by the pointwise passes (at
+        # most CHUNK_ROWS, and an eighth of the rows beyond 8192), so that
+        # their scratch stays small next to the solvers' arrays of all logits.
+        n_rows = X.shape[0]
+        self._chunk = max(1, min(CHUNK_ROWS, self._rows_per_block, max(1024, n_rows // 8)))
+        if self.n_outputs == 1:  # the signs of all rows (a byte each), and views of them per block
+            self._all_targets = targets(self._codes, 1, self.dtype).astype(np.int8)
             self._targets = [self._all_targets[start:stop] for start, stop in self._bounds]
         else:  # flat positions within a block's logits
             self._targets = [
@@ -97,18 +116,23 @@ class LinearLogLoss(InMemoryLoss):
                 for start, stop in self._bounds
             ]
         self._buffers = None  # (logits, work) of one block: see _block_buffers
-        self._full = None  # (logits, work) of all rows: see _all_rows_buffers
         self._forms_work = None  # scratch of hessian_forms
 
     def _rows(self, start, stop):
         return self.X if stop - start == self.X.shape[0] else self.X[start:stop]
 
     def _blocks(self):
-        """``(start, stop, logits buffer, work buffer, target)`` per block."""
+        """``(start, stop, logits buffer, work buffer, target)`` per block.
+
+        The logits buffer is None where the block is all rows of a sparse or
+        Fortran-ordered ``X`` (:func:`~._linear.linear_logits` then makes it).
+        """
         buffer, work = self._block_buffers()
         for (start, stop), target in zip(self._bounds, self._targets, strict=True):
             n_rows = stop - start
-            logits = buffer[: self.n_outputs * n_rows].reshape(self.n_outputs, n_rows)
+            logits = None
+            if buffer is not None:
+                logits = buffer[: self.n_outputs * n_rows].reshape(self.n_outputs, n_rows)
             yield start, stop, logits, work[:, :n_rows], target
 
     def _data_sums(self, coef, gradient):
@@ -162,59 +186,42 @@ class LinearLogLoss(InMemoryLoss):
             first[start:stop] = weights @ stack[:, start:stop]
         return directions[0]
 
-    def _logit_blocks(self):
-        """Blocks for the logit-space methods.
-
-        Two classes: all rows at once (vectors of ``n_samples``, a few percent
-        of ``X``; a product with the whole of ``X^T`` streams faster than
-        block by block). More classes: the blocks of :meth:`_data_sums`, so no
-        temporary of shape ``(n_classes, n_samples)`` is made.
-        """
-        if self.n_outputs > 1:
-            yield from self._blocks()
-            return
-        buffer, work = self._all_rows_buffers()
-        yield 0, self.X.shape[0], buffer, work, self._all_targets
-
     def _block_buffers(self):
-        """The flat logits buffer and the (3, rows) work of one block, made once."""
+        """The flat logits buffer (None for a whole block) and the work of one block.
+
+        Two classes: the pointwise kernel sweeps chunks of rows (at most
+        :data:`~._pointwise.CHUNK_ROWS`), so its work has their width; more
+        classes: the block's. Made once.
+        """
         if self._buffers is None:
             rows = self._rows_per_block
-            self._buffers = (
-                np.empty(self.n_outputs * rows, dtype=self.dtype),
-                np.empty((3, rows), dtype=self.dtype),
-            )
+            shape = (2, self._chunk) if self.n_outputs == 1 else (3, rows)
+            buffer = None
+            if not self._whole:
+                buffer = np.empty(self.n_outputs * rows, dtype=self.dtype)
+            self._buffers = buffer, np.empty(shape, dtype=self.dtype)
         return self._buffers
 
-    def _all_rows_buffers(self):
-        """A logits buffer of shape (1, n_samples) and work of shape (3, n_samples).
-
-        Two classes only. The blocks' buffers become views into these, so a
-        fit in logit space keeps one set of buffers.
-        """
-        if self._full is None:
-            full = np.empty((4, self.X.shape[0]), dtype=self.dtype)
-            self._full = full[:1], full[1:]
-            self._buffers = full[0, : self._rows_per_block], full[1:, : self._rows_per_block]
-        return self._full
-
     def _logit_pass(self, logits, proba_out, add_block):
-        """Loss sum at ``logits``; ``add_block(start, stop, residuals)`` per block.
+        """Loss sum at ``logits``; ``add_block(start, stop, residuals, proba)`` per block.
 
         ``proba_out`` receives the probabilities; ``logits`` is unchanged.
         """
         total = 0.0
-        for start, stop, buffer, work, target in self._logit_blocks():
+        for start, stop, buffer, work, target in self._blocks():
+            if buffer is None:
+                buffer = self.empty_logits()
+            proba = proba_out[:, start:stop]
             loss_sum, residuals = loss_gradient(
                 logits[:, start:stop],
                 target,
                 self._weight[start:stop],
                 work=work,
-                proba_out=proba_out[:, start:stop],
+                proba_out=proba,
                 out=buffer,
             )
             total += loss_sum
-            add_block(start, stop, residuals)
+            add_block(start, stop, residuals, proba)
         return total
 
     def objective_gradient_at(self, coef, logits, proba_out):
@@ -227,7 +234,7 @@ class LinearLogLoss(InMemoryLoss):
         coef = np.asarray(coef, dtype=self.dtype)
         grad = np.zeros(self.coef_shape, dtype=np.float64)
 
-        def add_gradient(start, stop, residuals):
+        def add_gradient(start, stop, residuals, proba):
             data_gradient(self._rows(start, stop), residuals, self.fit_intercept, out=grad)
 
         return self._finish(coef, self._logit_pass(logits, proba_out, add_gradient), grad)
@@ -239,50 +246,71 @@ class LinearLogLoss(InMemoryLoss):
         the intercepts needs. ``proba_out`` receives the probabilities.
         Returns ``(float, float64 (n_outputs,), float64 (n_outputs, n_outputs))``.
         """
-        grad = np.zeros(self.n_outputs)
+        k = self.n_outputs
+        grad, hessian = np.zeros(k), np.zeros((k, k))
 
-        def add_sums(start, stop, residuals):
+        def add_sums(start, stop, residuals, proba):
             grad[...] += residuals.sum(axis=1)
+            hessian[...] += intercept_hessian_sums(proba, self._weight[start:stop])
 
         total = self._logit_pass(logits, proba_out, add_sums)
-        hessian = intercept_hessian_sums(proba_out, self._weight)
         return total * self._scale, grad * self._scale, hessian * self._scale
 
     def intercept_sums_at(self, coef):
         """As :meth:`intercept_sums` at ``coef``, with logits formed block by block.
 
-        One product with ``X`` and no array of all logits: for problems whose
-        logits would be large next to ``X`` (many classes).
+        One product with ``X`` and no array of all logits where ``X`` is
+        sliced in blocks: for problems whose logits would be large next to
+        ``X`` (many classes).
         """
         coef = np.asarray(coef, dtype=self.dtype)
         k = self.n_outputs
         total, grad, hessian = 0.0, np.zeros(k), np.zeros((k, k))
-        proba = np.empty((k, self._rows_per_block), dtype=self.dtype)
+        # Two classes: the probabilities of a chunk at a time (the work's width).
+        chunk = self._block_buffers()[1].shape[1] if k == 1 else self._rows_per_block
+        proba = np.empty((k, chunk), dtype=self.dtype)
         for start, stop, logits, work, target in self._blocks():
+            logits = linear_logits(self._rows(start, stop), coef, self.fit_intercept, out=logits)
             weight = self._weight[start:stop]
-            linear_logits(self._rows(start, stop), coef, self.fit_intercept, out=logits)
-            p = proba[:, : stop - start]
-            loss_sum, residuals = loss_gradient(logits, target, weight, work=work, proba_out=p)
-            total += loss_sum
-            grad += residuals.sum(axis=1)
-            hessian += intercept_hessian_sums(p, weight)
+            for first in range(0, stop - start, chunk):
+                rows = slice(first, first + chunk)
+                p = proba[:, : logits[:, rows].shape[1]]
+                loss_sum, residuals = loss_gradient(
+                    logits[:, rows],
+                    target[rows] if k == 1 else target,
+                    weight[rows],
+                    work=work,
+                    proba_out=p,
+                )
+                total += loss_sum
+                grad += residuals.sum(axis=1)
+                hessian += intercept_hessian_sums(p, weight[rows])
         return total * self._scale, grad * self._scale, hessian * self._scale
 
     def _add_data_forms(self, proba, directions, forms):
         """Add the data term of :meth:`hessian_forms` into ``forms``.
 
-        On small problems one matrix product for all ``k^2`` forms, on
+        Two classes: one matrix product per chunk of rows for all ``k^2``
+        forms. More: per block, on small problems one matrix product, on
         larger ones a dot product per pair (see :data:`SMALL_LOGITS`).
         """
         k = directions.shape[0]
+        if self.n_outputs == 1:
+            work = self._block_buffers()[1]
+            step = work.shape[1]
+            stack = np.empty((k, 1, step), dtype=self.dtype)
+            for start in range(0, proba.shape[1], step):
+                rows = slice(start, start + step)
+                n_rows = proba[:, rows].shape[1]
+                hessian_form_sums(
+                    proba[:, rows],
+                    directions[:, :, rows],
+                    self._weight[rows],
+                    forms,
+                    work={"rows": work[:, :n_rows], "stack": stack[:, :, :n_rows]},
+                )
+            return forms
         pairwise = directions[0].size > SMALL_LOGITS
-        if self.n_outputs == 1:  # all rows at once
-            work = {"rows": self._all_rows_buffers()[1]}
-            if not pairwise:
-                work["stack"] = self._forms_buffer(k, self.X.shape[0])
-            return hessian_form_sums(
-                proba, directions, self._weight, forms, pairwise=pairwise, work=work
-            )
         for start, stop, buffer, _, _ in self._blocks():
             work = {"block": buffer}
             if not pairwise:
@@ -305,22 +333,22 @@ class LinearLogLoss(InMemoryLoss):
         return self._forms_work[:size].reshape(k, self.n_outputs, n_rows)
 
     def _weighted_sq_norm_sum(self):
-        buffer = self._block_buffers()[1][0]
         return sum(
-            weighted_sq_norm_sum(
-                self._rows(start, stop), self._weight[start:stop], out=buffer[: stop - start]
-            )
+            weighted_sq_norm_sum(self._rows(start, stop), self._weight[start:stop])
             for start, stop in self._bounds
         )
 
     def _gram_product(self, v):
         """``Xt^T S Xt v / sum(s)`` (float64 ``v`` of ``n_features + fit_intercept``)."""
-        return gram_product(self.X, self._weight, v, self.fit_intercept)
+        return sum(
+            gram_product(self._rows(start, stop), self._weight[start:stop], v, self.fit_intercept)
+            for start, stop in self._bounds
+        )
 
     def _moment_sums(self):
         return moment_sums(self.X, self._weight)
 
     def _gram_sums(self, mean, inv_scale, stride):
-        weight = self._weight[::stride]
-        gram = gram_sums(self.X[::stride], weight, mean, inv_scale, self.fit_intercept)
-        return gram, float(np.sum(weight, dtype=np.float64))
+        # Every stride-th row, a chunk at a time: no copy of them when X is sparse.
+        gram = gram_sums(self.X, self._weight, mean, inv_scale, self.fit_intercept, stride=stride)
+        return gram, float(np.sum(self._weight[::stride], dtype=np.float64))

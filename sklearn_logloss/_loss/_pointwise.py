@@ -5,8 +5,8 @@ logit, so that reductions over classes run along contiguous memory) and
 returns weighted *sums*, so that blocks of rows add up:
 
 * :func:`binary_loss_gradient` and :func:`multinomial_loss_gradient`: the
-  NumPy kernels, in place in preallocated buffers. From one pass over the
-  logits (one ``exp`` and one ``log`` per logit) they give the weighted sum of
+  NumPy kernels, in place in preallocated buffers. From one ``exp`` and one
+  ``log`` (or ``log1p``) per logit they give the weighted sum of
   the per-sample log losses and its derivative with respect to the logits,
   ``s_i * (p_i - y_i)``.
 * :func:`xp_binary_loss_gradient` and :func:`xp_multinomial_loss_gradient`:
@@ -27,7 +27,13 @@ so no logit gives a warning, inf or nan.
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 
+#: Rows of two-class logits that the NumPy kernel sweeps at once: its scratch
+#: (three arrays of this many numbers) stays in the CPU cache, and with data
+#: of few values per row it stays small next to the data.
+CHUNK_ROWS = 2**13
+
 __all__ = [
+    "CHUNK_ROWS",
     "binary_loss_gradient",
     "loss_gradient",
     "multinomial_loss_gradient",
@@ -50,12 +56,10 @@ def binary_loss_gradient(
     ``log(1 + exp(v)) = log1p(e) + max(v, 0)`` and its derivative is
     ``p - y = sign * expit(v)``, with ``expit(v) = e / (1 + e)`` for ``v <= 0``
     and ``1 / (1 + e)`` for ``v > 0``, ``e = exp(-|v|)``. One ``exp`` and one
-    ``log`` serve both; ``e <= 1`` never overflows. ``log1p(e)`` is computed
-    as ``log(u) + (e - (u - 1)) / u`` with ``u = 1 + e`` rounded: ``u - 1``
-    and the difference are exact, so the correction restores what the
-    rounding of ``u`` lost (within 2 units in the last place of ``log1p``,
-    also where ``e`` is below the machine epsilon and ``log(u)`` is 0), and
-    numpy's ``log`` is vectorized where its ``log1p`` is not (2x faster).
+    ``log1p`` serve both; ``e <= 1`` never overflows, and ``log1p(e)`` keeps
+    the relative precision of losses far below the machine epsilon. The rows
+    are swept in chunks of the width of ``work``, so that the dozen passes
+    over a chunk run in the CPU cache.
 
     Parameters
     ----------
@@ -63,13 +67,17 @@ def binary_loss_gradient(
         Raw scores ``z = X w + b``. Overwritten unless ``out`` is given: on
         return it holds the gradient when ``gradient=True``.
     sign : ndarray of shape (n_samples,)
-        ``1 - 2 y`` for targets ``y`` in {0, 1}, in the dtype of ``logits``.
+        ``1 - 2 y`` for targets ``y`` in {0, 1}: in the dtype of ``logits``,
+        or int8 (a byte a sample; numpy converts it on the fly).
     sample_weight : ndarray of shape (n_samples,)
         Non-negative sample weights.
     gradient : bool, default=True
         Whether to compute the derivative too.
-    work : ndarray of shape (3, n_samples), default=None
-        Scratch space in the dtype of ``logits``; allocated when None.
+    work : ndarray of shape (2, n_chunk), default=None
+        Scratch space in the dtype of ``logits``, its rows contiguous; the
+        rows are processed ``n_chunk`` at a time (the second row is used
+        only without ``proba_out``). Allocated (chunks of
+        :data:`CHUNK_ROWS`) when None.
     proba_out : ndarray of shape (n_samples,), default=None
         When given (with ``gradient=True``), receives ``expit(v)``, the
         probability of the class *not* observed; ``expit(v) (1 - expit(v))``
@@ -84,39 +92,57 @@ def binary_loss_gradient(
     loss_sum : float
         ``sum_i s_i * loss_i``.
     grad_logits : ndarray of shape (n_samples,) or None
-        ``s_i * (p_i - y_i)`` (the ``logits`` buffer); None when
+        ``s_i * (p_i - y_i)`` (the ``out`` buffer); None when
         ``gradient=False``.
     """
+    n_rows = logits.shape[0]
     if work is None:
-        work = np.empty((3, logits.shape[0]), dtype=logits.dtype)
+        work = np.empty((2, min(n_rows, CHUNK_ROWS)), dtype=logits.dtype)
     if out is None:
         out = logits
-    exp_neg, one_plus, scratch = work
+    step = max(1, work.shape[1])
+    if n_rows <= step:  # one chunk: no slicing
+        loss_sum = _binary_chunk(
+            logits, sign, sample_weight, gradient, work[:, :n_rows], proba_out, out
+        )
+        return loss_sum, (out if gradient else None)
+    loss_sum = 0.0
+    for start in range(0, n_rows, step):
+        rows = slice(start, start + step)
+        loss_sum += _binary_chunk(
+            logits[rows],
+            sign[rows],
+            sample_weight[rows],
+            gradient,
+            work[:, : min(step, n_rows - start)],
+            None if proba_out is None else proba_out[rows],
+            out[rows],
+        )
+    return loss_sum, (out if gradient else None)
+
+
+def _binary_chunk(logits, sign, sample_weight, gradient, work, proba_out, out):
+    """:func:`binary_loss_gradient` on a chunk of rows (``work`` of its width)."""
+    exp_neg = work[0]
+    # Scratch until it receives expit(v).
+    proba = work[1] if proba_out is None else proba_out
     v = np.multiply(logits, sign, out=out)
-    np.abs(v, out=exp_neg)
-    np.negative(exp_neg, out=exp_neg)
+    np.copysign(v, -1.0, out=exp_neg)  # -|v|
     np.exp(exp_neg, out=exp_neg)
-    np.maximum(v, 0.0, out=scratch)
-    loss_sum = float(np.dot(scratch, sample_weight))
-    if gradient:  # numerator of expit(v): 1 where v > 0, e elsewhere
-        np.greater(v, 0.0, out=scratch)
-        np.maximum(exp_neg, scratch, out=scratch)
-    np.add(exp_neg, 1.0, out=one_plus)
-    # v is no longer needed: its buffer takes u - 1, then log1p(e).
-    correction = np.subtract(exp_neg, np.subtract(one_plus, 1.0, out=out), out=exp_neg)
-    correction /= one_plus
-    log1p = np.log(one_plus, out=out)
-    log1p += correction
-    loss_sum += float(np.dot(log1p, sample_weight))
+    np.log1p(exp_neg, out=proba)
+    loss_sum = float(np.dot(proba, sample_weight))
+    np.maximum(v, 0.0, out=proba)
+    loss_sum += float(np.dot(proba, sample_weight))
     if not gradient:
-        return loss_sum, None
-    if proba_out is None:
-        grad = np.divide(scratch, one_plus, out=out)
-        grad *= sign
-    else:  # expit(v) into proba_out, and from there the gradient
-        grad = np.multiply(np.divide(scratch, one_plus, out=proba_out), sign, out=out)
+        return loss_sum
+    # The numerator of expit(v): 1 where v > 0, e elsewhere (e <= 1).
+    np.greater(v, 0.0, out=proba)
+    np.maximum(exp_neg, proba, out=proba)
+    exp_neg += 1.0
+    proba /= exp_neg
+    grad = np.multiply(proba, sign, out=out)
     grad *= sample_weight
-    return loss_sum, grad
+    return loss_sum
 
 
 def multinomial_loss_gradient(
@@ -301,8 +327,9 @@ def loss_gradient(
         The array API namespace of the arrays.
     gradient : bool, default=True
         Whether to compute the residuals too.
-    work : ndarray of shape (3, n_rows), default=None
-        NumPy scratch space.
+    work : ndarray, default=None
+        NumPy scratch space: one logit, shape ``(2, n_chunk)`` (the rows are
+        swept ``n_chunk`` at a time); more, shape ``(3, n_rows)``.
     proba_out : array of shape (n_outputs, n_rows), default=None
         Receives the probabilities (one logit: of the class not observed).
     out : ndarray of shape (n_outputs, n_rows), default=None
