@@ -93,6 +93,28 @@ def test_the_diagonal_metric_leaves_sparse_data_sparse():
     assert result.converged
 
 
+@pytest.mark.parametrize("kind", ["diagonal", "gram"])
+@pytest.mark.parametrize("fmt", [sp.csr_matrix, sp.csc_array])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_sparse_and_dense_data_take_the_same_steps_in_one_metric(kind, fmt, n_classes):
+    X, y = make_classification(200, 6, n_informative=4, n_classes=n_classes, random_state=0)
+    X[np.abs(X) < 0.8] = 0.0
+    runs = []
+    for data in (X, fmt(X)):
+        loss = make_loss(
+            data, y, np.ones(200), n_classes=n_classes, alpha=1e-2, fit_intercept=True
+        )
+        pre = PreconditionedLoss(loss, make_metric(loss, kind))
+        run = SOLVERS["momentum"](
+            pre, pre.init_coef(), learning_rate="auto", max_iter=500, tol=1e-8
+        )
+        runs.append((run, pre.metric.to_coef(run.coef)))
+    (dense, dense_coef), (sparse, sparse_coef) = runs
+    assert dense.converged and sparse.n_iter == dense.n_iter
+    np.testing.assert_allclose(sparse_coef, dense_coef, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sparse.loss_history, dense.loss_history, rtol=1e-12)
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_best_intercepts_zero_the_intercept_gradient(n_classes):
     loss = _loss(n_classes)[0]

@@ -1,4 +1,4 @@
-"""The policy: which solver ``"auto"`` is, how much ``"momentum"`` keeps, coarse starts."""
+"""The policy: which solver ``"auto"`` is, its metric, what ``"momentum"`` keeps, coarse starts."""
 
 from types import SimpleNamespace
 
@@ -10,14 +10,17 @@ from sklearn.datasets import make_classification
 
 from sklearn_logloss import GDLogisticRegression
 from sklearn_logloss._loss import LinearLogLoss
+from sklearn_logloss._loss._precondition import DenseMetric, StandardizingMetric
 from sklearn_logloss._solvers import (
     SOLVERS,
     auto_solver,
     coarse_start,
     coarse_strides,
+    metric_kind,
     momentum_gradient_sum,
     momentum_memory,
 )
+from sklearn_logloss._solvers._fit import FitPlan
 
 
 def sizes(n_samples, n_outputs=1, n_features=10, *, supports=("logit_space", "subsample"), **kw):
@@ -55,6 +58,33 @@ def test_the_policy_reads_the_loss_sizes_only():
     assert coarse_strides(sizes(10**5, alpha=0.0)) == []
     assert coarse_strides(sizes(10**5, supports=("logit_space",))) == []
     assert coarse_strides(sizes(10**4)) == []  # 10**4 * 11 < 2**20
+
+
+def test_metric_kind_rule():
+    # The whole bound for dense float64 data with at most 512 coefficients per
+    # class; its diagonal for more, for float32 and for data stored sparse
+    # (fewer stored bytes than its dense twin); none for a fixed step.
+    assert metric_kind(sizes(1000), "momentum", "auto") == "gram"
+    assert metric_kind(sizes(1000), "momentum", 0.5) == "gram"  # momentum ignores the step
+    assert metric_kind(sizes(1000), "agd", 0.5) is None
+    assert metric_kind(sizes(1000, n_features=511), "bb", "auto") == "gram"
+    assert metric_kind(sizes(1000, n_features=512), "bb", "auto") == "diagonal"
+    assert metric_kind(sizes(1000, n_features=512), "bb", "auto", gram_max_coef=513) == "gram"
+    float32 = sizes(1000, dtype=np.dtype(np.float32), data_nbytes=1000 * 10 * 4)
+    assert metric_kind(float32, "momentum", "auto") == "diagonal"
+    stored_sparse = sizes(1000, data_nbytes=1000 * 10 * 8 - 1)
+    assert metric_kind(stored_sparse, "momentum", "auto") == "diagonal"
+
+
+@pytest.mark.parametrize("to_sparse", [False, True])
+def test_the_fit_plan_steps_in_the_policys_metric(to_sparse):
+    X, y = make_classification(300, 8, random_state=0)
+    X[X < 0.5] = 0.0  # about two thirds of the entries
+    X = sp.csr_matrix(X) if to_sparse else X
+    loss = LinearLogLoss(X, y, np.ones(300), n_classes=2, alpha=1e-3, fit_intercept=True)
+    plan = FitPlan(loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=100)
+    assert isinstance(plan.metric, StandardizingMetric if to_sparse else DenseMetric)
+    assert plan.run(tol=1e-6).converged
 
 
 def test_the_policy_thresholds_are_parameters():

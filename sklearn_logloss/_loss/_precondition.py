@@ -205,7 +205,10 @@ class PreconditionedLoss:
         return self.base.combine_into_first(weights, directions)
 
     def hessian_forms(self, proba, logit_directions, coef_directions):
-        return self.base.hessian_forms(proba, logit_directions, self._coef(coef_directions))
+        forms = self.base.hessian_forms(proba, logit_directions, self._coef(coef_directions))
+        # Symmetric by definition, but sums in float32 need not round so; a
+        # solver may factor one triangle and solve with the whole matrix.
+        return 0.5 * (forms + forms.T)
 
     def subsample(self, stride):
         coarse = self.base.subsample(stride)

@@ -15,8 +15,9 @@ gradient step (``"momentum"`` adds multiples of previous steps). The layout:
   and the check of what a solver requires from the loss;
 - ``_stopping``: :class:`StoppingRule`, the stopping rule they share;
 - ``gd``, ``agd``, ``bb``, ``momentum``: one update rule each;
-- ``_policy``: ``solver="auto"`` (:func:`auto_solver`, :func:`coarse_start`)
-  and the sizes of ``"momentum"``, decided from the loss's sizes.
+- ``_policy``: ``solver="auto"`` (:func:`auto_solver`, :func:`coarse_start`),
+  the metric of the steps (:func:`metric_kind`) and the sizes of
+  ``"momentum"``, decided from the loss's sizes.
 
 A new solver is one module with a :class:`Solver` subclass plus one entry in
 :data:`SOLVERS`.
@@ -27,6 +28,7 @@ from ._policy import (
     auto_solver,
     coarse_start,
     coarse_strides,
+    metric_kind,
     momentum_gradient_sum,
     momentum_memory,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "coarse_start",
     "coarse_strides",
     "gradient_descent",
+    "metric_kind",
     "momentum_gradient_sum",
     "momentum_memory",
     "momentum_subspace_search",

@@ -3,8 +3,8 @@
 The estimator asks for a :class:`FitPlan` and runs it; everything between
 the loss and a solver's result that depends on the policy lives here:
 ``solver="auto"`` (:func:`~._policy.auto_solver`), the fixed metric of the
-steps (:func:`metric_kind`, :mod:`~.._loss._precondition`) and the coarse
-start (:func:`~._policy.coarse_start`).
+steps (:func:`~._policy.metric_kind`, :mod:`~.._loss._precondition`) and the
+coarse start (:func:`~._policy.coarse_start`).
 """
 
 import dataclasses
@@ -12,27 +12,9 @@ import dataclasses
 import numpy as np
 
 from .._loss._precondition import PreconditionedLoss, make_metric
-from ._policy import auto_solver, coarse_start, coarse_strides
+from ._policy import auto_solver, coarse_start, coarse_strides, metric_kind
 
 __all__ = ["FitPlan", "metric_kind"]
-
-
-def metric_kind(loss, solver, learning_rate, *, gram_max_coef=512):
-    """The metric the solver steps in: ``"gram"``, ``"diagonal"`` or None.
-
-    A numeric ``learning_rate`` asks for the textbook update on the
-    coefficients themselves (``"gd"``, ``"agd"``, ``"bb"``): no metric.
-    Otherwise the whole curvature bound (``"gram"``) for float64 data while
-    the coefficients per class are at most ``gram_max_coef`` (its factor is
-    ``O(gram_max_coef^2)`` numbers), else its diagonal. (In float32 a dense
-    ``T`` would amplify the iterates' rounding by its condition number: the
-    same fit on two libraries, whose roundings differ, would part ways.)
-    """
-    if learning_rate != "auto" and solver != "momentum":
-        return None
-    if loss.dtype == np.float64 and loss.n_features + loss.fit_intercept <= gram_max_coef:
-        return "gram"
-    return "diagonal"
 
 
 class _InUserCoordinates:

@@ -1,4 +1,4 @@
-"""Which solver, how much memory, which start: decisions from the loss's sizes.
+"""Which solver, which metric, how much memory, which start: decisions from the loss's sizes.
 
 Every function here reads the loss contract's attributes only
 (``n_samples``, ``n_outputs``, ``n_features``, ``fit_intercept``,
@@ -16,6 +16,7 @@ __all__ = [
     "auto_solver",
     "coarse_start",
     "coarse_strides",
+    "metric_kind",
     "momentum_gradient_sum",
     "momentum_memory",
 ]
@@ -134,6 +135,61 @@ def auto_solver(loss, *, logits_fraction=0.25, logits_bytes=16 * 2**20, memory=N
         memory = momentum_memory(loss)
     needed = (memory + 4) * loss.n_samples * loss.n_outputs * loss.dtype.itemsize
     return "momentum" if needed <= max(loss.data_nbytes * logits_fraction, logits_bytes) else "bb"
+
+
+def metric_kind(loss, solver, learning_rate, *, gram_max_coef=512):
+    """The metric the solver steps in: ``"gram"``, ``"diagonal"`` or None.
+
+    A numeric ``learning_rate`` asks for the textbook update on the
+    coefficients themselves (``"gd"``, ``"agd"``, ``"bb"``): no metric.
+    Otherwise the whole curvature bound (``"gram"``) for dense float64 data
+    while the coefficients per class are at most ``gram_max_coef`` (its
+    factor is ``O(gram_max_coef^2)`` numbers), else its diagonal. (In float32
+    a dense ``T`` would amplify the iterates' rounding by its condition
+    number: the same fit on two libraries, whose roundings differ, would
+    part ways.) Data stored sparse (``data_nbytes`` below the size of its
+    dense twin) gets the diagonal: the Gram matrix costs ``O(rows *
+    n_coef^2)`` however few values ``X`` stores, many passes over it, and the
+    columns of sparse data (counts, indicators) are mostly weakly correlated,
+    which is all the diagonal leaves out.
+
+    Parameters
+    ----------
+    loss : object
+        A loss following the loss contract.
+    solver : str
+        The solver that runs (``"auto"`` resolved).
+    learning_rate : float or "auto"
+    gram_max_coef : int, default=512
+        The most coefficients per class of the ``"gram"`` metric.
+
+    Returns
+    -------
+    kind : {"gram", "diagonal"} or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from sklearn_logloss._loss import LinearLogLoss
+    >>> from sklearn_logloss._solvers import metric_kind
+    >>> X = np.eye(4)
+    >>> dense = LinearLogLoss(X, np.arange(4) % 2, np.ones(4),
+    ...                       n_classes=2, alpha=1.0, fit_intercept=True)
+    >>> stored_sparse = LinearLogLoss(sp.csr_matrix(X), np.arange(4) % 2, np.ones(4),
+    ...                               n_classes=2, alpha=1.0, fit_intercept=True)
+    >>> metric_kind(dense, "momentum", "auto"), metric_kind(stored_sparse, "momentum", "auto")
+    ('gram', 'diagonal')
+    >>> print(metric_kind(dense, "gd", 0.1))
+    None
+    """
+    if learning_rate != "auto" and solver != "momentum":
+        return None
+    dense = loss.data_nbytes >= loss.n_samples * loss.n_features * loss.dtype.itemsize
+    few = loss.n_features + loss.fit_intercept <= gram_max_coef
+    if dense and few and loss.dtype == np.float64:
+        return "gram"
+    return "diagonal"
 
 
 def coarse_strides(loss, *, factor=8, samples_per_coef=20, min_size=2**20):
