@@ -124,12 +124,15 @@ def linear_logits(X, coef, fit_intercept, xp=np, out=None):
             out = np.ascontiguousarray(product)
         else:
             np.copyto(out, product)
-    else:
-        out = np.empty((n_outputs, X.shape[0]), dtype=coef.dtype) if out is None else out
-        if n_outputs == 1:
-            np.matmul(X, weights[:, 0], out=out[0])
+    elif n_outputs == 1:
+        out = np.empty((1, X.shape[0]), dtype=coef.dtype) if out is None else out
+        np.matmul(X, weights[:, 0], out=out[0])
+    else:  # X W, then transposed: BLAS is faster on this layout than on W^T X^T
+        product = np.matmul(X, weights)
+        if out is None:
+            out = np.ascontiguousarray(product.T)
         else:
-            np.matmul(weights.T, X.T, out=out)
+            np.copyto(out, product.T)
     if fit_intercept:
         out += coef[-1][:, None]
     return out
@@ -148,6 +151,8 @@ def data_gradient(X, residuals, fit_intercept, xp=np, out=None):
     if out is not None:  # NumPy: in place, no temporary of the coefficients' shape
         if residuals.shape[0] == 1:
             out[:n_features, 0] += X.T @ residuals[0]
+        elif isinstance(X, np.ndarray):  # R X: BLAS is faster on this layout than on X^T R^T
+            out[:n_features] += (residuals @ X).T
         else:
             out[:n_features] += np.asarray(X.T @ residuals.T)
         if fit_intercept:

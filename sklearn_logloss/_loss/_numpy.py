@@ -93,20 +93,26 @@ class LinearLogLoss(InMemoryLoss):
         # array of n_samples intp would be a tenth of sparse data.
         self._codes = self._codes.astype(np.min_scalar_type(max(n_classes - 1, 1)))
         # Blocks whose buffers (logits and work, n_outputs + 3 numbers a row)
-        # take at most a sixteenth of the data: with few values per row,
-        # buffers of all rows would be large next to it.
+        # take at most a sixteenth of the data, or 4096 rows: with few values
+        # per row, buffers of cache-sized blocks would be large next to it.
         per_row = (self.n_outputs + 3) * self.dtype.itemsize
-        max_rows = self.data_nbytes // (16 * per_row)
+        max_rows = max(4096, self.data_nbytes // (16 * per_row))
         self._bounds = row_blocks(X, _linear.BLOCK_BYTES, max_rows=max_rows)
-        self._rows_per_block = self._bounds[0][1] - self._bounds[0][0] if self._bounds else 1
+        rows = self._bounds[0][1] - self._bounds[0][0] if self._bounds else 1
         # One block of all rows of data that cannot be sliced without a copy
         # (sparse, Fortran-ordered): its logits are made per call, not kept.
         self._whole = not rows_sliceable(X)
         # Rows of two-class logits swept at once by the pointwise passes (at
-        # most CHUNK_ROWS, and an eighth of the rows beyond 8192), so that
-        # their scratch stays small next to the solvers' arrays of all logits.
-        n_rows = X.shape[0]
-        self._chunk = max(1, min(CHUNK_ROWS, self._rows_per_block, max(1024, n_rows // 8)))
+        # most CHUNK_ROWS; in one block of all rows, an eighth of them beyond
+        # 8192), so that their scratch stays small next to the data and the
+        # solvers' arrays of all logits.
+        self._chunk = max(1, min(CHUNK_ROWS, rows))
+        if self._whole:
+            self._chunk = min(self._chunk, max(1024, rows // 8))
+        if self.n_outputs == 1 and rows > self._chunk:  # blocks of whole chunks
+            rows = rows // self._chunk * self._chunk
+            self._bounds = row_blocks(X, _linear.BLOCK_BYTES, max_rows=rows)
+        self._rows_per_block = rows
         if self.n_outputs == 1:  # the signs of all rows (a byte each), and views of them per block
             self._all_targets = targets(self._codes, 1, self.dtype).astype(np.int8)
             self._targets = [self._all_targets[start:stop] for start, stop in self._bounds]
@@ -164,7 +170,12 @@ class LinearLogLoss(InMemoryLoss):
         coef = np.asarray(coef, dtype=self.dtype)
         if out is None:
             out = self.empty_logits()
-        return linear_logits(self.X, coef, self.fit_intercept, out=out)
+        if self.n_outputs == 1 or self._whole:
+            return linear_logits(self.X, coef, self.fit_intercept, out=out)
+        for start, stop in self._bounds:  # more classes: temporaries of a block only
+            rows = self._rows(start, stop)
+            linear_logits(rows, coef, self.fit_intercept, out=out[:, start:stop])
+        return out
 
     def _empty(self, shape):
         return np.empty(shape, dtype=self.dtype)
@@ -173,16 +184,18 @@ class LinearLogLoss(InMemoryLoss):
         """``directions[0] = sum_i weights[i] * directions[i]``, in place.
 
         ``directions`` is a stack from :meth:`empty_logits` with at least
-        ``len(weights)`` entries. One matrix product per chunk of
-        :data:`SMALL_LOGITS` numbers, so the temporaries stay small (numpy's
-        BLAS only: scipy's is a second thread pool, see ``_solvers``).
+        ``len(weights)`` entries. One matrix product per chunk of two chunks
+        of the pointwise passes (at least :data:`SMALL_LOGITS` numbers), so
+        the temporaries stay small (numpy's BLAS only: scipy's is a second
+        thread pool, see ``_solvers``).
         """
         k = len(weights)
         weights = np.asarray(weights, dtype=self.dtype)
         stack = directions[:k].reshape(k, -1)
         first = stack[0]
-        for start in range(0, first.size, SMALL_LOGITS):
-            stop = start + SMALL_LOGITS
+        step = max(SMALL_LOGITS, 2 * self._chunk)
+        for start in range(0, first.size, step):
+            stop = start + step
             first[start:stop] = weights @ stack[:, start:stop]
         return directions[0]
 

@@ -127,12 +127,11 @@ def _binary_chunk(logits, sign, sample_weight, gradient, work, proba_out, out):
     # Scratch until it receives expit(v).
     proba = work[1] if proba_out is None else proba_out
     v = np.multiply(logits, sign, out=out)
-    np.copysign(v, -1.0, out=exp_neg)  # -|v|
-    np.exp(exp_neg, out=exp_neg)
-    np.log1p(exp_neg, out=proba)
-    loss_sum = float(np.dot(proba, sample_weight))
-    np.maximum(v, 0.0, out=proba)
-    loss_sum += float(np.dot(proba, sample_weight))
+    np.abs(v, out=exp_neg)
+    # max(v, 0) = (v + |v|) / 2, exactly (and faster than np.maximum).
+    loss_sum = 0.5 * float(np.dot(np.add(v, exp_neg, out=proba), sample_weight))
+    np.exp(np.negative(exp_neg, out=exp_neg), out=exp_neg)
+    loss_sum += float(np.dot(np.log1p(exp_neg, out=proba), sample_weight))
     if not gradient:
         return loss_sum
     # The numerator of expit(v): 1 where v > 0, e elsewhere (e <= 1).
