@@ -39,14 +39,18 @@ def _objective(X, y, coef, intercept, alpha, sample_weight=None):
 
 
 def _reference(X, y, alpha, sample_weight=None):
+    if sample_weight is not None:  # the same objective with weights of mean 1
+        sample_weight = np.asarray(sample_weight, dtype=float)
+        sample_weight = sample_weight / sample_weight.max()
+        sample_weight = sample_weight / sample_weight.mean()
     s = np.ones(len(y)) if sample_weight is None else sample_weight
-    C = 1.0 / (alpha * np.sum(s))
+    C = np.inf if alpha == 0 else 1.0 / (alpha * np.sum(s))
     values = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for solver in ("newton-cholesky", "lbfgs"):
             try:
-                ref = LogisticRegression(C=C, solver=solver, tol=1e-14, max_iter=10_000)
+                ref = LogisticRegression(C=C, solver=solver, tol=1e-14, max_iter=500)
                 ref.fit(X, y, sample_weight=sample_weight)
             except Exception:  # noqa: BLE001 - a reference that fails is no reference
                 continue
@@ -190,6 +194,36 @@ def test_any_column_scales_reach_the_optimum_or_warn(log_scales, log_alpha, n_cl
     X = X * 10.0 ** np.asarray(log_scales)
     alpha = 10.0**log_alpha
     _fit_is_right_or_warns(GDLogisticRegression(alpha=alpha), X, y, alpha)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    log_scales=st.lists(st.floats(-6, 8), min_size=6, max_size=6),
+    log_alpha=st.one_of(st.none(), st.floats(-12, 8)),
+    n_classes=st.sampled_from([2, 3, 7, 20, 50]),
+    log_weight=st.floats(-300, 300),
+    seed=st.integers(0, 2**16),
+)
+def test_any_problem_reaches_the_optimum_or_warns(
+    log_scales, log_alpha, n_classes, log_weight, seed
+):
+    # The ranges: column scales 1e-6..1e8, alpha 0 (None) and 1e-12..1e8,
+    # 2 to 50 classes, weights of any size (1e-300..1e300, varying by 100x).
+    X, y = make_classification(
+        max(150, 6 * n_classes),
+        6,
+        n_informative=6,
+        n_redundant=0,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        flip_y=0.05,
+        random_state=seed,
+    )
+    X = X * 10.0 ** np.asarray(log_scales)
+    alpha = 0.0 if log_alpha is None else 10.0**log_alpha
+    weights = 10.0**log_weight * np.random.default_rng(seed).uniform(0.1, 10.0, len(y))
+    model = GDLogisticRegression(alpha=alpha, max_iter=3000)
+    _fit_is_right_or_warns(model, X, y, alpha, sample_weight=weights)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

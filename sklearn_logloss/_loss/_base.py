@@ -16,6 +16,7 @@ states; every loss class derives from it.
 import numpy as np
 
 from ._curvature import curvature_sums, max_quadratic_form
+from ._linear import BLOCK_BYTES
 
 __all__ = ["InMemoryLoss", "LogLoss", "power_iteration"]
 
@@ -309,14 +310,35 @@ class InMemoryLoss(LogLoss):
     def _curvature_sums(self, coef, mean, inv_scale):
         xp = getattr(self, "xp", np)
         return curvature_sums(
-            self.X, self._codes, self._weight, coef, mean, inv_scale, self.fit_intercept, xp
+            self.X,
+            self._codes,
+            self._weight,
+            coef,
+            mean,
+            inv_scale,
+            self.fit_intercept,
+            xp,
+            self._curvature_block_bytes,
         )
 
     def _max_quadratic_form(self, quad, mean, inv_scale):
         xp = getattr(self, "xp", np)
         return max_quadratic_form(
-            self.X, self._weight, quad, mean, inv_scale, self.fit_intercept, xp
+            self.X,
+            self._weight,
+            quad,
+            mean,
+            inv_scale,
+            self.fit_intercept,
+            xp,
+            self._curvature_block_bytes,
         )
+
+    @property
+    def _curvature_block_bytes(self):
+        # The certificate's temporaries stay small next to X (sparse X has
+        # few bytes per row, and its rows are densified there).
+        return min(BLOCK_BYTES, 0.05 * self.data_nbytes)
 
     @property
     def n_samples(self):

@@ -83,8 +83,9 @@ def _rows(X, start, stop, mean, inv_scale, xp):
     return Z
 
 
-def _chunk_rows(X, width):
-    rows = max(16, BLOCK_BYTES // (8 * max(1, width)))
+def _chunk_rows(X, width, block_bytes):
+    """Row ranges whose centred rows (and their weighted copy) take about ``block_bytes``."""
+    rows = max(16, int(block_bytes) // (16 * max(1, width)))
     return [(start, min(start + rows, X.shape[0])) for start in range(0, X.shape[0], rows)]
 
 
@@ -100,7 +101,9 @@ def _add_gram(out, Z, weight, fit_intercept):
         out[d, d] += weight.sum()
 
 
-def curvature_sums(X, codes, sample_weight, coef, mean, inv_scale, fit_intercept, xp=np):
+def curvature_sums(
+    X, codes, sample_weight, coef, mean, inv_scale, fit_intercept, xp=np, block_bytes=BLOCK_BYTES
+):
     """The data term's sum, gradient and Hessian at ``coef`` over a block of rows.
 
     ``coef`` (float64, shape ``(n_coef, n_outputs)``) is in the centred,
@@ -109,7 +112,7 @@ def curvature_sums(X, codes, sample_weight, coef, mean, inv_scale, fit_intercept
     shape of ``coef``; ``hessian`` of shape ``(n_coef, n_coef)`` for one
     logit, else ``(r n_coef, r n_coef)`` on the zero-sum subspace
     (``r = n_outputs - 1``, coordinates ``(m, j)`` at ``m n_coef + j``: the
-    coefficients ``W Q``).
+    coefficients ``W Q``). The temporaries take about ``block_bytes``.
     """
     n_coef, n_outputs = coef.shape
     d = X.shape[1]
@@ -123,7 +126,7 @@ def curvature_sums(X, codes, sample_weight, coef, mean, inv_scale, fit_intercept
         products = basis[:, first] * basis[:, second]
     blocks = np.zeros((len(pairs), n_coef, n_coef))
     loss_sum, grad = 0.0, np.zeros_like(coef)
-    for start, stop in _chunk_rows(X, n_coef):
+    for start, stop in _chunk_rows(X, n_coef, block_bytes):
         Z = _rows(X, start, stop, mean, inv_scale, xp)
         weight = weight_all[start:stop]
         logits = Z @ coef[:d]
@@ -157,12 +160,14 @@ def curvature_sums(X, codes, sample_weight, coef, mean, inv_scale, fit_intercept
     return loss_sum, grad, hessian.reshape(r * n_coef, r * n_coef)
 
 
-def max_quadratic_form(X, sample_weight, quad, mean, inv_scale, fit_intercept, xp=np):
+def max_quadratic_form(
+    X, sample_weight, quad, mean, inv_scale, fit_intercept, xp=np, block_bytes=BLOCK_BYTES
+):
     """``max_i z_i^T quad z_i`` over the rows of a block with a positive weight (0 if none)."""
     d = X.shape[1]
     weight_all = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
     largest = 0.0
-    for start, stop in _chunk_rows(X, quad.shape[0]):
+    for start, stop in _chunk_rows(X, quad.shape[0], block_bytes):
         Z = _rows(X, start, stop, mean, inv_scale, xp)
         product = Z @ quad[:d, :d]
         if fit_intercept:

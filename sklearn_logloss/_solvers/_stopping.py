@@ -1,38 +1,51 @@
 """The stopping rule every solver shares, backed by a bound that holds.
 
-**The certificate** (``alpha > 0``). ``phi(W) = min_b J(W, b)``, the objective
-with the intercepts at their best for the weights ``W``, is
-``alpha``-strongly convex: it is ``alpha/2 ||W||^2`` plus a partial minimum
-of a convex function, itself convex. Hence, with ``b*(W)`` those intercepts,
+``tol`` bounds the relative objective gap ``(J - J*) / J`` of the returned
+coefficients: a fit stops only where a *certificate* says so.
+
+**The Hessian's certificate** (:func:`curvature_certificate`, the math in
+:mod:`~.._loss._curvature`): the log loss is self-concordant in its logits,
+so the Hessian ``H`` at a point bounds the gap by about ``lambda^2 / 2``,
+``lambda^2 = g^T H^{-1} g``: the true gap to second order, whatever
+``alpha`` (0 included) and the features' scales. ``H`` costs two passes of
+``O(n d^2 K^2)`` over the data: the rule forms it where that is at most
+:data:`HESSIAN_FREE_WORK` multiply-adds or at most the work the fit has done
+so far (so the certificate never more than doubles a fit's work), and where
+its matrices fit in memory (:data:`HESSIAN_SIZE` coefficients,
+:data:`HESSIAN_BYTES`).
+
+**The penalty's certificate** (:func:`certify`, ``alpha > 0``). ``phi(W) =
+min_b J(W, b)``, the objective with the intercepts at their best for the
+weights ``W``, is ``alpha``-strongly convex: it is ``alpha/2 ||W||^2`` plus a
+partial minimum of a convex function, itself convex. Hence, with ``b*(W)``
+those intercepts,
 
     J(W, b*(W)) - J*  <=  ||grad_W J(W, b*(W))||^2 / (2 alpha),
 
 whatever the data, its scaling or the solver's path. :func:`certify` moves a
 point to ``b*(W)`` (Newton's method on the intercepts alone) and returns
-this bound relative to ``J``. A fit stops only where the bound is at most
-``tol``: ``tol`` bounds the relative objective gap ``(J - J*) / J`` of the
-returned coefficients.
+this bound relative to ``J``. It costs a few passes, but is loose by the
+ratio of the loss's curvature to ``alpha``: it serves where the Hessian is
+out of reach, or where the Hessian's bound does not hold yet.
 
-**When to check.** The bound costs a few passes over the data, so it is
-checked where a cheap quantity says the fit may be done: in the metric of a
+**When to check.** A check costs passes over the data, so it is made where
+a cheap quantity says the fit may be done: in the metric of a
 preconditioned loss (:mod:`~.._loss._precondition`), where the curvature is
 at most about 1, ``||g||^2 / (2 |J|)``; otherwise the estimate ``||g||^2 /
 (2 mu_hat |J|)``, with ``mu_hat`` the smallest secant curvature ``s^T r /
 s^T s`` seen along the solver's moves (``s`` a move, ``r`` the change of the
 gradient over it). Either can be fooled (after one move along a large-scale
 column the secants have seen only a large curvature); a check that fails
-multiplies the quantity by the ratio of the bound to it, so the next check
-comes when the bound is expected to hold. A run that reaches ``max_iter``
-is checked once more there.
+multiplies the quantity by the ratio of the certificate's value to it, so
+the next check comes when the certificate is expected to pass. A run that
+reaches ``max_iter`` is checked once more there.
 
-**Where the bound is out of reach** (a small ``alpha`` next to large
-feature scales makes it loose by their ratio), a preconditioned run also
-stops once the estimate, in the metric of its steps, is ``10`` times below
-``tol``; the result reports the estimate then.
-
-**Without a penalty** (``alpha = 0``) no bound is known and the minimum
-may not exist (separable data): the rule stops on the estimate, or when the
-gradient has fallen to ``tol`` times its norm at zero.
+**Where neither certificate is in reach** (too many coefficients for the
+Hessian, and ``alpha = 0`` or a small ``alpha`` next to large feature
+scales), a preconditioned run stops once the estimate, in the metric of its
+steps, is ``10`` times below ``tol``; without a penalty, also when the
+gradient has fallen to ``tol`` times its norm at zero. The result reports
+the estimate then.
 """
 
 import math
@@ -290,8 +303,9 @@ class StoppingRule:
         The cheap estimate of the relative gap there (``inf`` before any
         curvature was seen).
     certified_gap : float
-        The bound of the last check (``inf`` before any, and with
-        ``alpha = 0``).
+        The bound of the last check that gave one (``inf`` before).
+    has_hessian : bool
+        Whether the Hessian's certificate is within reach.
     final : tuple or None
         ``(coef, objective)`` of the point that passed the certificate.
 
@@ -402,7 +416,7 @@ class StoppingRule:
         return self.gap_estimate
 
     def check(self, coef, *, estimate=True):
-        """Whether ``coef`` passes the certificate now (the estimate with ``alpha = 0``).
+        """Whether ``coef`` passes a certificate now (the estimate where none is in reach).
 
         The driver calls it with ``estimate=False`` where a run ends for
         another reason (``max_iter``, no decrease beyond rounding): there only
@@ -421,9 +435,14 @@ class StoppingRule:
             if alpha_bound <= self.tol:
                 self.final = (coef, objective)
                 return True
+        if not self.can_certify and self.grad_norm <= self.floor:
+            # alpha = 0: the gradient has fallen to tol times its norm at zero.
+            # Separable data have no minimum (J* = 0 is approached as the
+            # weights grow): no relative gap is ever certified there.
+            return True
         if not self.has_hessian:
             if not self.can_certify:  # alpha = 0 and no Hessian: the estimate decides
-                return self.grad_norm <= self.floor or self.gap_estimate <= self.tol
+                return self.gap_estimate <= self.tol
             if estimate and self.metric_steps and self.gap_estimate <= self.tol / ESTIMATE_MARGIN:
                 # The bound is loose where alpha is small next to the features'
                 # scales; the estimate in the steps' metric decides, with a margin.
@@ -461,6 +480,6 @@ class StoppingRule:
     @property
     def gap(self):
         """The rule's best statement of the relative gap: the bound, else the estimate."""
-        if self.can_certify and self.certified_gap <= max(self.tol, self.gap_estimate):
+        if self.certified_gap <= max(self.tol, self.gap_estimate):
             return self.certified_gap
         return self.gap_estimate
