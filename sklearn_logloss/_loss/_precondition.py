@@ -35,7 +35,15 @@ import numpy as np
 
 from ._base import power_iteration
 
-__all__ = ["DenseMetric", "StandardizingMetric", "PreconditionedLoss", "make_metric"]
+__all__ = [
+    "DenseMetric",
+    "PreconditionedLoss",
+    "StandardizingMetric",
+    "factored_metric",
+    "hessian_in",
+    "make_metric",
+    "standardizing_metric",
+]
 
 
 class StandardizingMetric:
@@ -110,44 +118,98 @@ class DenseMetric:
         return self._apply(self.inverse, w)
 
 
-def make_metric(loss, kind, *, gram_rows=4096):
-    """The metric of ``kind`` (``"diagonal"`` or ``"gram"``) for ``loss``.
+def standardizing_metric(loss, *, curvature=1.0, alpha=0.0):
+    """Centre every column on its weighted mean and divide it by ``sqrt(c var + alpha)``.
 
-    ``"gram"`` computes the curvature bound on every ``k``-th row, ``k`` the
-    largest stride keeping at least ``gram_rows`` rows (and 16 per coefficient).
+    A :class:`StandardizingMetric` (with ``c = curvature``), whose ``mean``
+    attribute holds the means; one pass over ``X`` (:meth:`column_moments`).
+    A (nearly) constant column is the intercept's twin: it is scaled, not
+    centred; without an intercept no column is centred.
     """
     mean, square = loss.column_moments()
-    c = loss._curvature()
     if loss.fit_intercept:
         variance = np.maximum(square - mean * mean, 0.0)
-        # A (nearly) constant column is the intercept's twin: scale, don't centre it.
         constant = variance <= 1e-10 * square
         variance = np.where(constant, square, variance)
         mean = np.where(constant, 0.0, mean)
     else:
         variance, mean = square, np.zeros_like(mean)
-    scale = np.sqrt(c * variance + loss.alpha)
-    scale[scale == 0] = 1.0  # an all-zero column with alpha = 0: nothing to scale
+    scale = np.sqrt(curvature * variance + alpha)
+    scale[~(scale > 0)] = 1.0  # an all-zero column with alpha = 0: nothing to scale
     inv_scale = 1.0 / scale
-    shift = mean * inv_scale
+    metric = StandardizingMetric(inv_scale, mean * inv_scale)
+    metric.mean = mean
+    return metric
+
+
+def factored_metric(scaling, bound):
+    """``T = S L^{-T}`` for ``bound = L L^T``, a matrix in the coordinates of ``scaling`` (``S``).
+
+    A gradient step in ``u`` (``w = T u``) is then a step in the metric
+    ``S^{-T} bound S^{-1}``. ``T`` and ``T^{-1} = L^T S^{-1}`` are formed
+    once: ``S`` and ``S^{-1}`` act on every column of a square matrix as on
+    the columns of a coefficient array.
+    """
+    factor = np.linalg.cholesky(bound)
+    matrix = scaling.to_coef(np.linalg.inv(factor).T)
+    inverse = factor.T @ scaling.from_coef(np.eye(bound.shape[0]))
+    return DenseMetric(matrix, inverse)
+
+
+def hessian_in(loss, coef, scaling):
+    """``(J, gradient, Hessian)`` at ``coef`` in the coordinates of ``scaling``.
+
+    ``coef`` is in the user's coordinates; ``scaling`` a
+    :func:`standardizing_metric` (which ``loss.hessian_at`` forms its rows
+    with). The penalty is added to the data term's
+    :meth:`~._base.LogLoss.hessian_at`: for the softmax, the Hessian is on
+    the classes' zero-sum subspace (see :mod:`~._curvature`), the gradient
+    on all classes. Float64.
+    """
+    d = loss.n_features
+    w = np.asarray(coef, dtype=np.float64)
+    u = scaling.from_coef(w)
+    objective, grad, hessian = loss.hessian_at(u, scaling.mean, scaling.inv_scale)
+    weights = w[:d]
+    scaled = loss.alpha * weights
+    objective += 0.5 * float(np.vdot(scaled, weights))
+    grad[:d] += scaled * scaling.inv_scale[:, None]  # T^T of the penalty's gradient
+    n_coef = d + loss.fit_intercept
+    penalty = np.zeros(n_coef)
+    penalty[:d] = loss.alpha * scaling.inv_scale**2
+    hessian[np.diag_indices_from(hessian)] += np.tile(penalty, hessian.shape[0] // n_coef)
+    return objective, grad, hessian
+
+
+def make_metric(loss, kind, *, gram_rows=4096, coef=None):
+    """The metric of ``kind`` (``"diagonal"``, ``"gram"`` or ``"hessian"``) for ``loss``.
+
+    ``"gram"`` computes the curvature bound on every ``k``-th row, ``k`` the
+    largest stride keeping at least ``gram_rows`` rows (and 16 per
+    coefficient). ``"hessian"`` (one logit only) factors the Hessian of
+    ``J`` at ``coef`` (user's coordinates), with the penalty.
+    """
+    if kind == "hessian":
+        if loss.n_outputs != 1:
+            raise ValueError("The Hessian metric is for one logit (two classes).")
+        scaling = standardizing_metric(loss)
+        hessian = hessian_in(loss, coef, scaling)[2]
+        hessian[np.diag_indices_from(hessian)] *= 1.0 + 1e-12  # rounding of a singular H
+        return factored_metric(scaling, hessian)
+    c = loss._curvature()
+    scaling = standardizing_metric(loss, curvature=c, alpha=loss.alpha)
     if kind == "diagonal":
-        return StandardizingMetric(inv_scale, shift)
+        return scaling
     rows = max(gram_rows, 16 * (loss.n_features + 1))
     stride = max(1, loss.n_samples // rows)
-    bound = np.ascontiguousarray(c * loss.centred_gram(mean, inv_scale, stride))
+    bound = np.ascontiguousarray(c * loss.centred_gram(scaling.mean, scaling.inv_scale, stride))
     n_coef, d = bound.shape[0], loss.n_features
     diagonal = bound.reshape(-1)[:: n_coef + 1]  # a view: bound is C-contiguous
-    diagonal[:d] += loss.alpha * inv_scale**2
+    diagonal[:d] += loss.alpha * scaling.inv_scale**2
     # A ridge of 1e-6 of the average eigenvalue keeps the factor well defined
     # for duplicated columns and alpha = 0.
     diagonal += 1e-6 * max(diagonal.sum() / n_coef, 1e-300)
-    factor = np.linalg.cholesky(bound)
-    scaling = StandardizingMetric(inv_scale, shift)
-    # T = S L^{-T} and T^{-1} = L^T S^{-1}, formed once: S and S^{-1} act on
-    # every column of a square matrix as on the columns of a coefficient array.
-    matrix = scaling.to_coef(np.linalg.inv(factor).T)
-    inverse = factor.T @ scaling.from_coef(np.eye(n_coef))
-    return DenseMetric(matrix, inverse)
+    return factored_metric(scaling, bound)
 
 
 class PreconditionedLoss:

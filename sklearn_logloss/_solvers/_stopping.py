@@ -53,7 +53,7 @@ import math
 import numpy as np
 
 from .._loss._curvature import gap_bound, zero_sum_basis
-from .._loss._precondition import StandardizingMetric
+from .._loss._precondition import hessian_in, standardizing_metric
 
 __all__ = ["StoppingRule", "best_intercepts", "certify", "curvature_certificate"]
 
@@ -112,6 +112,7 @@ def best_intercepts(loss, coef, *, max_steps=50):
     """
     coef = np.array(coef, dtype=np.float64)
     d = loss.n_features
+    eps = float(np.finfo(loss.dtype).eps)  # the rounding of the loss's arithmetic
     logit_space = "logit_space" in loss.supports
     # Two arrays of all logits are kept unless they would be large next to X;
     # then a loss that can forms them block by block at every step.
@@ -144,7 +145,7 @@ def best_intercepts(loss, coef, *, max_steps=50):
             objective, grad = loss.objective_gradient(coef.astype(loss.dtype))
             grad_b = np.asarray(grad[d], dtype=np.float64)
             hessian = None
-        if last_step is not None and not objective <= previous + 16 * _EPS * abs(previous):
+        if last_step is not None and not objective <= previous + 16 * eps * abs(previous):
             last_step = -0.5 * last_step  # undo half of the last step
             move(last_step)
             last_step = -last_step
@@ -162,7 +163,7 @@ def best_intercepts(loss, coef, *, max_steps=50):
             radius *= 4.0
         # Newton's decrement below rounding, or a step that moves nothing: done.
         decrement = float(grad_b @ step)
-        if decrement <= 16 * _EPS * abs(objective) or largest <= 1e-13 * (
+        if decrement <= 16 * eps * abs(objective) or largest <= 1e-13 * (
             1.0 + np.abs(coef[d]).max()
         ):
             break
@@ -198,25 +199,8 @@ def certify(loss, coef):
 
 
 def standardizer(loss):
-    """The centring and scaling of :mod:`~.._loss._curvature`'s rows, as a metric.
-
-    ``w = T u`` (:class:`~.._loss._precondition.StandardizingMetric`) maps
-    coefficients ``u`` of the rows ``((x - mean) * inv_scale, 1)`` to the
-    user's; one pass over ``X``.
-    """
-    mean, square = loss.column_moments()
-    if loss.fit_intercept:
-        variance = np.maximum(square - mean * mean, 0.0)
-        constant = variance <= 1e-10 * square  # the intercept's twin: scale, don't centre it
-        variance = np.where(constant, square, variance)
-        mean = np.where(constant, 0.0, mean)
-    else:
-        variance, mean = square, np.zeros_like(mean)
-    scale = np.sqrt(variance)
-    scale[~(scale > 0)] = 1.0
-    metric = StandardizingMetric(1.0 / scale, mean / scale)
-    metric.mean = mean
-    return metric
+    """The centring and scaling of :mod:`~.._loss._curvature`'s rows (one pass over ``X``)."""
+    return standardizing_metric(loss)
 
 
 def curvature_certificate(loss, coef, standard, tol):
@@ -231,27 +215,15 @@ def curvature_certificate(loss, coef, standard, tol):
     ``lambda^2 / 2`` relative) or the Hessian cannot be factored (``gap`` is
     ``inf``). ``objective`` is ``J(coef)`` in float64.
     """
-    d, k = loss.n_features, loss.n_outputs
-    w = np.asarray(coef, dtype=np.float64)
-    u = standard.from_coef(w)
-    inv_scale, mean = standard.inv_scale, standard.mean
-    objective, grad, hessian = loss.hessian_at(u, mean, inv_scale)
-    weights = w[:d]
-    scaled = loss.alpha * weights
-    objective += 0.5 * float(np.vdot(scaled, weights))
-    grad[:d] += scaled * inv_scale[:, None]  # T^T of the penalty's gradient
+    k = loss.n_outputs
+    objective, grad, hessian = hessian_in(loss, coef, standard)
     common = 0.0
     if k > 1:  # split off the classes' common part, seen by the penalty only
-        basis = zero_sum_basis(k)
-        mean_weights = weights.mean(axis=1)
+        mean_weights = np.asarray(coef, dtype=np.float64)[: loss.n_features].mean(axis=1)
         common = 0.5 * k * loss.alpha * float(np.vdot(mean_weights, mean_weights))
-        grad = (grad @ basis).T.ravel()
+        grad = (grad @ zero_sum_basis(k)).T.ravel()
     else:
         grad = grad[:, 0]
-    n_coef, r = d + loss.fit_intercept, max(1, k - 1)
-    penalty = np.zeros(n_coef)
-    penalty[:d] = loss.alpha * inv_scale**2
-    hessian[np.diag_indices_from(hessian)] += np.tile(penalty, r)
     scale = max(abs(objective), _TINY)
     try:
         factor_inv = np.linalg.inv(np.linalg.cholesky(hessian))
@@ -264,11 +236,12 @@ def curvature_certificate(loss, coef, standard, tol):
         return (common + half_decrement) / scale, "above", objective
     inverse = factor_inv.T @ factor_inv
     if k > 1:
+        n_coef, r = loss.n_features + loss.fit_intercept, k - 1
         blocks = inverse.reshape(r, n_coef, r, n_coef)
         quad = 2.0 * sum(blocks[m, :, m, :] for m in range(r))
     else:
         quad = inverse
-    rho_sq = loss.max_row_form(quad, mean, inv_scale)
+    rho_sq = loss.max_row_form(quad, standard.mean, standard.inv_scale)
     bound = common + gap_bound(2.0 * half_decrement, rho_sq)
     if bound == math.inf:  # lambda rho >= 1: too far for the bound
         return (common + half_decrement) / scale, "far", objective
