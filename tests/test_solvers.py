@@ -27,7 +27,10 @@ def test_each_solver_reaches_the_lbfgs_optimum(solver, name):
     X, y = scaled(name)
     alpha = 1e-3
     j_star, ref = reference_objective(X, y, alpha)
-    model = GDLogisticRegression(alpha=alpha, solver=solver, tol=1e-8, max_iter=20_000).fit(X, y)
+    # tol bounds the objective's gap; probabilities move with its square root
+    # along weakly curved directions: a tol of 1e-10 for probabilities within 1e-4.
+    model = GDLogisticRegression(alpha=alpha, solver=solver, tol=1e-10, max_iter=20_000)
+    model.fit(X, y)
     assert abs(model.loss_history_[-1] - j_star) / j_star < 1e-6
     np.testing.assert_allclose(model.predict_proba(X), ref.predict_proba(X), atol=1e-4)
 

@@ -214,10 +214,14 @@ class LogLoss:
         """Weighted means and mean squares of the columns of ``X`` (float64, host).
 
         ``sum_i s_i x_ij / sum(s)`` and ``sum_i s_i x_ij^2 / sum(s)``: one pass
-        over ``X`` (for the metric of :mod:`~._precondition`).
+        over ``X`` the first time (for the metrics of :mod:`~._precondition`),
+        kept for the next: the data and weights of a loss do not change.
         """
-        first, second = self._moment_sums()
-        return first * self._scale, second * self._scale
+        if getattr(self, "_moments", None) is None:
+            first, second = self._moment_sums()
+            self._moments = (first * self._scale, second * self._scale)
+        first, second = self._moments
+        return first.copy(), second.copy()
 
     def hessian_at(self, coef, mean, inv_scale):
         """The data term, its gradient and its Hessian at ``coef`` (float64, host).
@@ -338,7 +342,7 @@ class InMemoryLoss(LogLoss):
     def _curvature_block_bytes(self):
         # The certificate's temporaries stay small next to X (sparse X has
         # few bytes per row, and its rows are densified there).
-        return min(BLOCK_BYTES, 0.05 * self.data_nbytes)
+        return min(BLOCK_BYTES, max(0.05 * self.data_nbytes, BLOCK_BYTES / 8))
 
     @property
     def n_samples(self):

@@ -23,6 +23,7 @@ __all__ = ["CAPABILITIES", "IterationInfo", "NoStep", "Solver", "SolverResult"]
 CAPABILITIES = {
     "logit_space": "the logits of every sample in memory",
     "subsample": "subsamples of the rows",
+    "hessian": "the Hessian at a point (the stopping rule's certificate)",
 }
 
 
@@ -54,8 +55,10 @@ class SolverResult:
     reason : str
         Why the run ended: ``"converged"``, ``"max_iter"``, ``"callback"``,
         ``"rounding"`` (no step decreased the objective beyond rounding, and
-        the gap could not be certified there) or ``"no_direction"`` (no
-        descent direction was found).
+        the gap could not be certified there), ``"no_direction"`` (no
+        descent direction was found) or ``"gradient_floor"`` (``alpha = 0``:
+        the gradient fell to ``tol`` times its norm at zero where no
+        certificate held, as on separable data).
 
     Examples
     --------
@@ -207,7 +210,7 @@ class Solver:
     step_size = 0.0
 
     def __call__(
-        self, loss, coef, *, learning_rate, max_iter, tol, verbose=0, callback=None
+        self, loss, coef, *, learning_rate, max_iter, tol, verbose=0, callback=None, offset=0
     ) -> SolverResult:
         """Minimize ``loss`` from ``coef``.
 
@@ -230,6 +233,9 @@ class Solver:
             stops the solver (``SolverResult.stopped``). Either a function
             ``callback(coef) -> bool``, or an object whose method
             ``on_iteration(info) -> bool`` takes an :class:`IterationInfo`.
+        offset : int, default=0
+            Iterations an earlier run of the same fit made: the verbose lines
+            and the callback count from there.
 
         Returns
         -------
@@ -241,9 +247,9 @@ class Solver:
         # CPython's fast attribute access for the state the steps add.
         for name, value in vars(self).items():
             setattr(run, name, value)
-        return run._run(loss, coef, learning_rate, max_iter, tol, verbose, callback)
+        return run._run(loss, coef, learning_rate, max_iter, tol, verbose, callback, offset)
 
-    def _run(self, loss, coef, learning_rate, max_iter, tol, verbose, callback):
+    def _run(self, loss, coef, learning_rate, max_iter, tol, verbose, callback, offset=0):
         self.loss = loss
         objective, grad = self.setup(coef, learning_rate)
         self.coef, self.objective, self.grad = coef, objective, grad
@@ -269,12 +275,12 @@ class Solver:
                 converged = self.check()
                 if verbose:
                     print(
-                        f"Iteration {n_iter}, objective = {self.objective:.10g}, "
+                        f"Iteration {offset + n_iter}, objective = {self.objective:.10g}, "
                         f"gradient norm = {rule.grad_norm:.4e}, step = {self.step_size:.4e}"
                     )
                 if hook is not None:
                     info = IterationInfo(
-                        n_iter, self.coef, self.objective, rule.grad_norm, self.step_size
+                        offset + n_iter, self.coef, self.objective, rule.grad_norm, self.step_size
                     )
                     if hook(info):
                         stopped = True
@@ -283,6 +289,8 @@ class Solver:
         if reason == "max_iter" and not converged:
             converged = rule.check(self.coef, estimate=False)
         coef = self.coef
+        if converged and rule.uncertified:
+            converged, reason = False, "gradient_floor"
         if converged:
             reason = "converged"
             if rule.final is not None and rule.final[1] <= self.objective:

@@ -13,6 +13,12 @@ import numpy as np
 
 from .._loss._precondition import PreconditionedLoss, make_metric
 from ._policy import auto_solver, coarse_start, coarse_strides, metric_kind
+from ._stopping import HESSIAN_FREE_WORK, hessian_work
+
+#: Iterations in the curvature bound's metric before a small two-class fit
+#: moves, once, to the metric of the Hessian at the point reached (see
+#: :meth:`FitPlan.run`).
+WARM_ITERATIONS = 5
 
 __all__ = ["FitPlan", "metric_kind"]
 
@@ -83,6 +89,17 @@ class FitPlan:
         self._problem = loss if kind is None else PreconditionedLoss(loss, self.metric)
         start = self._from_coef(coef)
         strides = coarse_strides(self._problem) if solver == "auto" and not np.any(start) else []
+        # A small two-class problem: the Hessian costs less than an iteration's
+        # overhead, and near the optimum it is a far better metric than the bound.
+        # (Not without a penalty: separable data have no optimum to be near.)
+        self._refresh = (
+            kind == "gram"
+            and loss.n_outputs == 1
+            and loss.alpha > 0
+            and "hessian" in loss.supports
+            and not strides
+            and hessian_work(loss) <= HESSIAN_FREE_WORK
+        )
         if progress is not None:
             progress.start(len(strides), self._to_coef)
         if strides:
@@ -113,18 +130,39 @@ class FitPlan:
         ``callback`` is called with the user's coefficients (see
         :class:`~._driver.Solver`).
         """
+        if not self._refresh or self.max_iter <= WARM_ITERATIONS:
+            return self._solve(self._start, self.max_iter, tol, callback)
+        # A few steps in the bound's metric, then, once, the metric of the
+        # Hessian at the point reached: every update stays a gradient step in
+        # a fixed metric, which changes once.
+        first = self._solve(self._start, WARM_ITERATIONS, tol, callback)
+        if first.reason != "max_iter":
+            return first
+        try:
+            metric = make_metric(self.loss, "hessian", coef=first.coef)
+        except np.linalg.LinAlgError:  # a singular Hessian: keep the bound's metric
+            metric = self.metric
+        self.metric, self._problem = metric, PreconditionedLoss(self.loss, metric)
+        start = self._from_coef(first.coef)
+        second = self._solve(start, self.max_iter - first.n_iter, tol, callback, first.n_iter)
+        second.n_iter += first.n_iter
+        second.loss_history = np.concatenate([first.loss_history, second.loss_history[1:]])
+        return second
+
+    def _solve(self, start, max_iter, tol, callback, offset=0):
         from . import SOLVERS  # the registry imports this module's neighbours
 
         if callback is not None and self.metric is not None:
             callback = _InUserCoordinates(callback, self._to_coef)
         result = SOLVERS[self.solver](
             self._problem,
-            self._start,
+            start,
             learning_rate=self.learning_rate,
-            max_iter=self.max_iter,
+            max_iter=max_iter,
             tol=tol,
             verbose=self.verbose,
             callback=callback,
+            offset=offset,
         )
         result.coef = np.asarray(self._to_coef(result.coef))
         return result
@@ -152,6 +190,14 @@ def convergence_message(result, solver, max_iter, tol, loss):
     else:
         where = "no estimate of the objective gap is known yet (alpha=0)"
     head = f"GDLogisticRegression (solver={solver!r})"
+    if result.reason == "gradient_floor":
+        return (
+            f"{head} stopped after {result.n_iter} iteration(s) where the gradient fell "
+            f"below tol={tol:.1e} times its norm at zero, but without a penalty (alpha=0) "
+            "no certificate of the objective gap held there: the classes may be separable "
+            "by the features, and then the log loss has no minimum (the weights grow "
+            "without bound as it approaches 0). Set alpha > 0 for a finite model."
+        )
     if result.reason == "rounding":
         return (
             f"{head} stopped after {result.n_iter} iteration(s): no step decreases the "

@@ -198,6 +198,19 @@ def certify(loss, coef):
     return bound, w.astype(loss.dtype), objective, np.asarray(grad, dtype=loss.dtype)
 
 
+def hessian_work(loss):
+    """Multiply-adds of a check of the Hessian's certificate on ``loss`` (not preconditioned).
+
+    The pairs of class blocks of the Hessian and the rows' forms, ``n
+    n_coef^2 (r (r + 1) / 2 + 1)``, and its factor and inverses,
+    ``2 (r n_coef)^3``, with ``r = max(1, n_outputs - 1)``.
+    """
+    n_coef = loss.n_features + loss.fit_intercept
+    r = max(1, loss.n_outputs - 1)
+    rows = loss.n_samples * n_coef * n_coef
+    return rows * (r * (r + 1) / 2 + 1) + 2.0 * (r * n_coef) ** 3
+
+
 def standardizer(loss):
     """The centring and scaling of :mod:`~.._loss._curvature`'s rows (one pass over ``X``)."""
     return standardizing_metric(loss)
@@ -279,6 +292,10 @@ class StoppingRule:
         The bound of the last check that gave one (``inf`` before).
     has_hessian : bool
         Whether the Hessian's certificate is within reach.
+    uncertified : bool
+        Whether the rule stopped on the gradient's fall alone (``alpha = 0``)
+        where the Hessian's certificate was in reach and did not pass (the
+        data may be separable).
     final : tuple or None
         ``(coef, objective)`` of the point that passed the certificate.
 
@@ -313,6 +330,7 @@ class StoppingRule:
         self._objective = np.inf
         self.final = None
         self._last = None
+        self.uncertified = False
         self._setup_hessian(loss)
         warm = np.any(coef)
         if warm:
@@ -342,8 +360,7 @@ class StoppingRule:
         # Hessian's pairs of class blocks, the rows' forms, the factor and inverses).
         values = data / base.dtype.itemsize
         self._gradient_work = 2.0 * values * base.n_outputs
-        rows = base.n_samples * n_coef * n_coef
-        self._hessian_work = rows * (r * (r + 1) / 2 + 1) + 2.0 * size**3
+        self._hessian_work = hessian_work(base)
 
     def _estimate(self, coef, objective, grad):
         coef, grad = coef.ravel(), grad.ravel()
@@ -411,7 +428,9 @@ class StoppingRule:
         if not self.can_certify and self.grad_norm <= self.floor:
             # alpha = 0: the gradient has fallen to tol times its norm at zero.
             # Separable data have no minimum (J* = 0 is approached as the
-            # weights grow): no relative gap is ever certified there.
+            # weights grow): no relative gap is ever certified there. Where the
+            # Hessian's certificate was in reach and did not pass, say so.
+            self.uncertified = self.has_hessian
             return True
         if not self.has_hessian:
             if not self.can_certify:  # alpha = 0 and no Hessian: the estimate decides

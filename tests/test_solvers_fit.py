@@ -1,0 +1,83 @@
+"""The fit plan: the metric of the steps, refreshed once with the Hessian on small problems."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from sklearn_logloss import GDLogisticRegression
+from sklearn_logloss._loss import make_loss
+from sklearn_logloss._solvers import _fit
+from sklearn_logloss._solvers._fit import WARM_ITERATIONS, FitPlan
+
+
+def _loss(alpha=1e-4):
+    X, y = load_breast_cancer(return_X_y=True)  # unscaled: scales 1e-3 to 4e3
+    return make_loss(X, y, np.ones(len(y)), n_classes=2, alpha=alpha, fit_intercept=True), X, y
+
+
+def test_small_two_class_fit_moves_to_the_hessian_metric_once(monkeypatch):
+    loss, X, y = _loss()
+    kinds = []
+    make_metric = _fit.make_metric
+
+    def recording(loss, kind, **kwargs):
+        kinds.append((kind, kwargs.get("coef")))
+        return make_metric(loss, kind, **kwargs)
+
+    monkeypatch.setattr(_fit, "make_metric", recording)
+    plan = FitPlan(loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=1000)
+    seen = []
+    result = plan.run(tol=1e-6, callback=lambda coef: seen.append(coef.copy()) and False)
+    assert [kind for kind, _ in kinds] == ["gram", "hessian"]
+    # The Hessian is taken where the first run ended, after its few iterations.
+    assert np.allclose(kinds[1][1], seen[WARM_ITERATIONS - 1])
+    assert result.converged and result.n_iter > WARM_ITERATIONS
+    assert result.loss_history.shape == (result.n_iter + 1,) == (len(seen) + 1,)
+    assert np.all(np.diff(result.loss_history) <= 1e-12)  # one descent, not two
+    reference = LogisticRegression(C=1 / (1e-4 * len(y)), solver="newton-cholesky", tol=1e-10)
+    reference.fit(X, y)
+    j_star = loss.objective(np.r_[reference.coef_.T, reference.intercept_[None]])
+    assert (result.loss_history[-1] - j_star) / j_star <= 1e-6
+
+
+def test_the_refresh_keeps_the_iterations_counted_for_callbacks_and_verbose(capsys):
+    loss, X, y = _loss()
+    infos = []
+
+    class Record:
+        def on_iteration(self, info):
+            infos.append(info.iteration)
+            return False
+
+    plan = FitPlan(
+        loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=1000, verbose=1
+    )
+    result = plan.run(tol=1e-6, callback=Record())
+    assert infos == list(range(1, result.n_iter + 1))
+    printed = [line for line in capsys.readouterr().out.splitlines() if "Iteration" in line]
+    assert [int(line.split()[1].rstrip(",")) for line in printed] == infos
+
+
+@pytest.mark.parametrize("alpha", [0.0])
+def test_no_refresh_without_a_penalty_and_separable_data_warn(alpha):
+    # Without a penalty separable data have no minimum: the fit says so.
+    X, y = make_classification(
+        150,
+        6,
+        n_informative=6,
+        n_redundant=0,
+        flip_y=0.05,
+        n_clusters_per_class=1,
+        random_state=7303,
+    )
+    weights = np.random.default_rng(7303).uniform(0.1, 10.0, len(y))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = GDLogisticRegression(alpha=alpha).fit(X, y, sample_weight=weights)
+    messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(messages) == 1 and "separable" in messages[0] and "alpha > 0" in messages[0]
+    assert np.all(np.isfinite(model.coef_))
