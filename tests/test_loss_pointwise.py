@@ -151,6 +151,34 @@ def test_multinomial_pointwise_equals_scipy(dtype, rtol):
     assert np.all(np.isfinite(grad))
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("width", [1, 9, 70])
+def test_multinomial_kernel_in_chunks_equals_scipy(width, order):
+    # Chunks of the work's width (the last one shorter), C- or Fortran-ordered
+    # logits (the transpose of a product X W), compact class codes; a separate
+    # out leaves the logits as they were.
+    rng = np.random.default_rng(3)
+    n_classes = 5
+    z = np.vstack([rng.normal(scale=5, size=(60, n_classes)), rng.choice(EXTREME, (40, 5))])
+    y = rng.integers(n_classes, size=z.shape[0]).astype(np.uint8)
+    weight = rng.uniform(0.1, 2, size=z.shape[0])
+    logits = np.asarray(z.T, order=order)
+    out = np.empty_like(logits)
+    proba = np.empty_like(logits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss_sum, grad = multinomial_loss_gradient(
+            logits, y, weight, work=np.empty((3, width)), proba_out=proba, out=out
+        )
+    assert grad is out
+    assert_allclose(logits, z.T, rtol=0, atol=0)
+    losses = logsumexp(z, axis=1) - z[np.arange(len(y)), y]
+    assert loss_sum == pytest.approx(losses @ weight, rel=1e-12)
+    expected = (softmax(z, axis=1) - np.eye(n_classes)[y]) * weight[:, None]
+    assert_allclose(grad.T, expected, rtol=1e-12, atol=1e-300)
+    assert_allclose(proba.T, softmax(z, axis=1), rtol=1e-12, atol=1e-300)
+
+
 def _strict():
     return pytest.importorskip("array_api_strict")
 

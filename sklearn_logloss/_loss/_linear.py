@@ -80,16 +80,16 @@ def rows_sliceable(X):
 def targets(codes, n_outputs, dtype, xp=np, device=None):
     """The pointwise functions' encoding of the class codes of a block of rows.
 
-    One logit: ``sign = 1 - 2 y``. More: on NumPy the flat positions of the
-    true classes' logits in a ``(n_outputs, n_rows)`` array, elsewhere the
-    one-hot array of that shape (see :func:`~._pointwise.loss_gradient`).
+    One logit: ``sign = 1 - 2 y``. More: on NumPy the class codes
+    themselves (any integer dtype), elsewhere the one-hot array of shape
+    ``(n_outputs, n_rows)`` (see :func:`~._pointwise.loss_gradient`).
     ``codes`` is a NumPy array; the result lives on ``device``.
     """
+    if n_outputs > 1 and xp is np:
+        return np.asarray(codes)
     codes = np.asarray(codes, dtype=np.intp)
     if n_outputs == 1:
         target = (1 - 2 * codes).astype(dtype)
-    elif xp is np:
-        return codes * codes.shape[0] + np.arange(codes.shape[0])
     else:
         target = (np.arange(n_outputs)[:, None] == codes).astype(dtype)
     return target if xp is np else xp.asarray(target, device=device)
@@ -98,8 +98,9 @@ def targets(codes, n_outputs, dtype, xp=np, device=None):
 def linear_logits(X, coef, fit_intercept, xp=np, out=None):
     """Logits ``(Xt coef)^T`` of a block of rows, shape ``(n_outputs, n_rows)``.
 
-    Written into ``out`` when given. On NumPy, zero weights (a solver's
-    start) make no product with ``X``: the logits are the intercepts.
+    Written into ``out`` when given; else, on NumPy, Fortran-ordered with more
+    than one logit (the transpose of ``X W``). On NumPy, zero weights (a
+    solver's start) make no product with ``X``: the logits are the intercepts.
     """
     n_features, n_outputs = X.shape[1], coef.shape[1]
     if xp is not np:
@@ -118,21 +119,15 @@ def linear_logits(X, coef, fit_intercept, xp=np, out=None):
     if not weights.any():
         out = np.empty((n_outputs, X.shape[0]), dtype=coef.dtype) if out is None else out
         out[...] = 0
-    elif not isinstance(X, np.ndarray):  # sparse
-        product = np.asarray(X @ weights, dtype=coef.dtype).T
-        if out is None:  # the product's own array (C-ordered for one logit): no second one
-            out = np.ascontiguousarray(product)
-        else:
-            np.copyto(out, product)
-    elif n_outputs == 1:
+    elif n_outputs == 1 and isinstance(X, np.ndarray):
         out = np.empty((1, X.shape[0]), dtype=coef.dtype) if out is None else out
         np.matmul(X, weights[:, 0], out=out[0])
-    else:  # X W, then transposed: BLAS is faster on this layout than on W^T X^T
-        product = np.matmul(X, weights)
-        if out is None:
-            out = np.ascontiguousarray(product.T)
+    else:  # X W transposed (BLAS is faster on this layout than on W^T X^T)
+        product = np.asarray(X @ weights, dtype=coef.dtype).T
+        if out is None:  # the product's own array (Fortran-ordered): no second one
+            out = product
         else:
-            np.copyto(out, product.T)
+            np.copyto(out, product)
     if fit_intercept:
         out += coef[-1][:, None]
     return out

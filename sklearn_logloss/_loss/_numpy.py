@@ -36,9 +36,9 @@ from ._pointwise import CHUNK_ROWS, loss_gradient
 __all__ = ["SMALL_LOGITS", "LinearLogLoss"]
 
 #: Logit arrays of at most this many numbers (``n_samples * n_outputs``) are
-#: "small": their operations cost mostly their call overhead, so the
-#: logit-space methods use one matrix product with temporaries there, and a
-#: few streaming passes without temporaries on larger ones.
+#: "small": an iteration on them costs mostly its fixed overhead (see the
+#: solvers' policy); :meth:`LinearLogLoss.combine_into_first` takes chunks of
+#: at least this many.
 SMALL_LOGITS = 2**12
 
 
@@ -102,27 +102,24 @@ class LinearLogLoss(InMemoryLoss):
         # One block of all rows of data that cannot be sliced without a copy
         # (sparse, Fortran-ordered): its logits are made per call, not kept.
         self._whole = not rows_sliceable(X)
-        # Rows of two-class logits swept at once by the pointwise passes (at
-        # most CHUNK_ROWS; in one block of all rows, an eighth of them beyond
-        # 8192), so that their scratch stays small next to the data and the
-        # solvers' arrays of all logits.
-        self._chunk = max(1, min(CHUNK_ROWS, rows))
+        # Rows swept at once by the pointwise passes (CHUNK_ROWS logits, at
+        # least 2048 rows; in one block of all rows, an eighth of them beyond
+        # 8192), so that their scratch stays in the cache and small next to
+        # the data and the solvers' arrays of all logits.
+        chunk = CHUNK_ROWS if self.n_outputs == 1 else max(2048, CHUNK_ROWS // self.n_outputs)
+        self._chunk = max(1, min(chunk, rows))
         if self._whole:
             self._chunk = min(self._chunk, max(1024, rows // 8))
-        if self.n_outputs == 1 and rows > self._chunk:  # blocks of whole chunks
+        if rows > self._chunk:  # blocks of whole chunks
             rows = rows // self._chunk * self._chunk
             self._bounds = row_blocks(X, _linear.BLOCK_BYTES, max_rows=rows)
         self._rows_per_block = rows
-        if self.n_outputs == 1:  # the signs of all rows (a byte each), and views of them per block
+        if self.n_outputs == 1:  # the signs of all rows (a byte each)
             self._all_targets = targets(self._codes, 1, self.dtype).astype(np.int8)
-            self._targets = [self._all_targets[start:stop] for start, stop in self._bounds]
-        else:  # flat positions within a block's logits
-            self._targets = [
-                targets(self._codes[start:stop], self.n_outputs, self.dtype)
-                for start, stop in self._bounds
-            ]
+        else:  # the class codes
+            self._all_targets = targets(self._codes, self.n_outputs, self.dtype)
+        self._targets = [self._all_targets[start:stop] for start, stop in self._bounds]
         self._buffers = None  # (logits, work) of one block: see _block_buffers
-        self._forms_work = None  # scratch of hessian_forms
 
     def _rows(self, start, stop):
         return self.X if stop - start == self.X.shape[0] else self.X[start:stop]
@@ -200,15 +197,14 @@ class LinearLogLoss(InMemoryLoss):
         return directions[0]
 
     def _block_buffers(self):
-        """The flat logits buffer (None for a whole block) and the work of one block.
+        """The flat logits buffer (None for a whole block) and the pointwise work.
 
-        Two classes: the pointwise kernel sweeps chunks of rows (at most
-        :data:`~._pointwise.CHUNK_ROWS`), so its work has their width; more
-        classes: the block's. Made once.
+        The pointwise kernels sweep chunks of rows, so the work has their
+        width. Made once.
         """
         if self._buffers is None:
             rows = self._rows_per_block
-            shape = (2, self._chunk) if self.n_outputs == 1 else (3, rows)
+            shape = (2 if self.n_outputs == 1 else 3, self._chunk)
             buffer = None
             if not self._whole:
                 buffer = np.empty(self.n_outputs * rows, dtype=self.dtype)
@@ -222,8 +218,8 @@ class LinearLogLoss(InMemoryLoss):
         """
         total = 0.0
         for start, stop, buffer, work, target in self._blocks():
-            if buffer is None:
-                buffer = self.empty_logits()
+            if buffer is None:  # Fortran-ordered: R^T is C-ordered for the product X^T R^T
+                buffer = np.empty((stop - start, self.n_outputs), dtype=self.dtype).T
             proba = proba_out[:, start:stop]
             loss_sum, residuals = loss_gradient(
                 logits[:, start:stop],
@@ -279,8 +275,8 @@ class LinearLogLoss(InMemoryLoss):
         coef = np.asarray(coef, dtype=self.dtype)
         k = self.n_outputs
         total, grad, hessian = 0.0, np.zeros(k), np.zeros((k, k))
-        # Two classes: the probabilities of a chunk at a time (the work's width).
-        chunk = self._block_buffers()[1].shape[1] if k == 1 else self._rows_per_block
+        # The probabilities of a chunk at a time (the work's width).
+        chunk = self._chunk
         proba = np.empty((k, chunk), dtype=self.dtype)
         for start, stop, logits, work, target in self._blocks():
             logits = linear_logits(self._rows(start, stop), coef, self.fit_intercept, out=logits)
@@ -290,7 +286,7 @@ class LinearLogLoss(InMemoryLoss):
                 p = proba[:, : logits[:, rows].shape[1]]
                 loss_sum, residuals = loss_gradient(
                     logits[:, rows],
-                    target[rows] if k == 1 else target,
+                    target[rows],
                     weight[rows],
                     work=work,
                     proba_out=p,
@@ -303,47 +299,32 @@ class LinearLogLoss(InMemoryLoss):
     def _add_data_forms(self, proba, directions, forms):
         """Add the data term of :meth:`hessian_forms` into ``forms``.
 
-        Two classes: one matrix product per chunk of rows for all ``k^2``
-        forms. More: per block, on small problems one matrix product, on
-        larger ones a dot product per pair (see :data:`SMALL_LOGITS`).
+        Two classes: a chunk of rows at a time (the pointwise passes'), all
+        ``k^2`` forms from one product per chunk, with a scratch stack of
+        ``k`` chunks. More: a block at a time (the chunks of a whole block),
+        a dot product per pair, with a scratch of the block's logits.
         """
         k = directions.shape[0]
+        work = self._block_buffers()[1]
         if self.n_outputs == 1:
-            work = self._block_buffers()[1]
             step = work.shape[1]
-            stack = np.empty((k, 1, step), dtype=self.dtype)
-            for start in range(0, proba.shape[1], step):
-                rows = slice(start, start + step)
-                n_rows = proba[:, rows].shape[1]
-                hessian_form_sums(
-                    proba[:, rows],
-                    directions[:, :, rows],
-                    self._weight[rows],
-                    forms,
-                    work={"rows": work[:, :n_rows], "stack": stack[:, :, :n_rows]},
-                )
-            return forms
-        pairwise = directions[0].size > SMALL_LOGITS
-        for start, stop, buffer, _, _ in self._blocks():
-            work = {"block": buffer}
-            if not pairwise:
-                work["stack"] = self._forms_buffer(k, stop - start)
+            scratch = {"stack": np.empty((k, 1, step), dtype=self.dtype)}
+        else:
+            step = self._chunk if self._whole else self._rows_per_block
+            scratch = {"block": np.empty((self.n_outputs, step), dtype=self.dtype)}
+        for start in range(0, proba.shape[1], step):
+            rows = slice(start, start + step)
+            n_rows = proba[:, rows].shape[1]
+            chunk_work = {name: array[..., :n_rows] for name, array in scratch.items()}
             hessian_form_sums(
-                proba[:, start:stop],
-                directions[:, :, start:stop],
-                self._weight[start:stop],
+                proba[:, rows],
+                directions[:, :, rows],
+                self._weight[rows],
                 forms,
-                pairwise=pairwise,
-                work=work,
+                pairwise=self.n_outputs > 1,
+                work={"rows": work[:, :n_rows], **chunk_work},
             )
         return forms
-
-    def _forms_buffer(self, k, n_rows):
-        """Scratch of shape ``(k, n_outputs, n_rows)`` for :meth:`hessian_forms` (small)."""
-        size = k * self.n_outputs * n_rows
-        if self._forms_work is None or self._forms_work.size < size:
-            self._forms_work = np.empty(size, dtype=self.dtype)
-        return self._forms_work[:size].reshape(k, self.n_outputs, n_rows)
 
     def _weighted_sq_norm_sum(self):
         return sum(

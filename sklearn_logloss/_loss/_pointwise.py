@@ -145,15 +145,7 @@ def _binary_chunk(logits, sign, sample_weight, gradient, work, proba_out, out):
 
 
 def multinomial_loss_gradient(
-    logits,
-    y,
-    sample_weight,
-    *,
-    gradient=True,
-    work=None,
-    true_index=None,
-    proba_out=None,
-    out=None,
+    logits, y, sample_weight, *, gradient=True, work=None, proba_out=None, out=None
 ):
     """Weighted multinomial log loss and its derivative w.r.t. the logits.
 
@@ -161,60 +153,79 @@ def multinomial_loss_gradient(
     is ``softmax(z_i) - onehot(y_i)``. The logits are shifted by their
     per-sample maximum, so the one ``exp`` of the shifted logits never
     overflows; it gives both the log-normalizer (one ``log`` per sample) and
-    the probabilities.
+    the probabilities. The samples are swept in chunks of the width of
+    ``work``.
 
     Parameters
     ----------
     logits : ndarray of shape (n_classes, n_samples)
-        Raw scores ``Z^T = (X W + b)^T``, C-contiguous: one row per class so
-        that the reductions over classes run along contiguous memory.
-        Overwritten unless ``out`` is given: on return it holds the gradient
-        when ``gradient=True``.
+        Raw scores ``Z^T = (X W + b)^T``, C- or Fortran-ordered (the
+        transpose of a product ``X W``). Overwritten unless ``out`` is given:
+        on return it holds the gradient when ``gradient=True``.
     y : ndarray of shape (n_samples,)
-        Integer class codes in ``[0, n_classes)``.
-    sample_weight, gradient, work
+        Integer class codes in ``[0, n_classes)`` (any integer dtype).
+    sample_weight, gradient
         As in :func:`binary_loss_gradient`.
-    true_index : ndarray of shape (n_samples,), default=None
-        ``y * n_samples + arange(n_samples)``, the flat positions of the true
-        classes' logits; computed when None.
+    work : ndarray of shape (3, n_chunk), default=None
+        Scratch space in the dtype of ``logits``; the samples are processed
+        ``n_chunk`` at a time. Allocated (chunks of ``CHUNK_ROWS /
+        n_classes`` samples) when None.
     proba_out : ndarray of shape (n_classes, n_samples), default=None
         When given (with ``gradient=True``), receives ``softmax(z_i)``.
     out : ndarray of shape (n_classes, n_samples), default=None
-        C-contiguous; where the gradient goes, ``logits`` itself when None.
-        With a separate ``out``, ``logits`` is only read.
+        Where the gradient goes, ``logits`` itself when None. With a separate
+        ``out``, ``logits`` is only read.
 
     Returns
     -------
     loss_sum : float
         ``sum_i s_i * loss_i``.
     grad_logits : ndarray of shape (n_classes, n_samples) or None
-        ``s_i * (softmax(z_i) - onehot(y_i))`` (the ``logits`` buffer); None
+        ``s_i * (softmax(z_i) - onehot(y_i))`` (the ``out`` buffer); None
         when ``gradient=False``.
     """
-    n_samples = logits.shape[1]
+    n_classes, n_rows = logits.shape
     if work is None:
-        work = np.empty((3, n_samples), dtype=logits.dtype)
-    if true_index is None:
-        true_index = np.asarray(y, dtype=np.intp) * n_samples + np.arange(n_samples)
+        work = np.empty((3, min(n_rows, max(1, CHUNK_ROWS // n_classes))), dtype=logits.dtype)
+    if out is None:
+        out = logits
+    step = max(1, work.shape[1])
+    loss_sum = 0.0
+    for start in range(0, n_rows, step):
+        rows = slice(start, start + step)
+        loss_sum += _multinomial_chunk(
+            logits[:, rows],
+            y[rows],
+            sample_weight[rows],
+            gradient,
+            work[:, : min(step, n_rows - start)],
+            None if proba_out is None else proba_out[:, rows],
+            out[:, rows],
+        )
+    return loss_sum, (out if gradient else None)
+
+
+def _multinomial_chunk(logits, y, sample_weight, gradient, work, proba_out, out):
+    """:func:`multinomial_loss_gradient` on a chunk of samples (``work`` of its width)."""
     shift, true_logit, scratch = work
+    true_class = (np.asarray(y, dtype=np.intp), np.arange(y.shape[0]))
     np.max(logits, axis=0, out=shift)
-    logits = np.subtract(logits, shift, out=logits if out is None else out)
-    flat = logits.reshape(-1)
-    np.take(flat, true_index, out=true_logit)
-    np.exp(logits, out=logits)
-    normalizer = np.sum(logits, axis=0, out=shift)
+    shifted = np.subtract(logits, shift, out=out)
+    true_logit[...] = shifted[true_class]
+    exp = np.exp(shifted, out=out)
+    normalizer = np.sum(exp, axis=0, out=shift)
     np.log(normalizer, out=scratch)
     loss_sum = float(np.dot(scratch, sample_weight)) - float(np.dot(true_logit, sample_weight))
     if not gradient:
-        return loss_sum, None
+        return loss_sum
     if proba_out is None:
-        logits *= np.divide(sample_weight, normalizer, out=scratch)
+        exp *= np.divide(sample_weight, normalizer, out=scratch)
     else:
-        logits /= normalizer
-        np.copyto(proba_out, logits)
-        logits *= sample_weight
-    flat[true_index] -= sample_weight
-    return loss_sum, logits
+        exp /= normalizer
+        np.copyto(proba_out, exp)
+        exp *= sample_weight
+    exp[true_class] -= sample_weight
+    return loss_sum
 
 
 # --------------------------------------------------------------------------
@@ -318,8 +329,8 @@ def loss_gradient(
         Raw scores; overwritten on NumPy unless ``out`` is given.
     target : array
         One logit: ``sign = 1 - 2 y`` of shape (n_rows,). More: on NumPy the
-        flat positions ``y * n_rows + arange(n_rows)`` of the true classes'
-        logits, elsewhere the one-hot array of shape (n_outputs, n_rows).
+        class codes ``y``, elsewhere the one-hot array of shape (n_outputs,
+        n_rows).
     sample_weight : array of shape (n_rows,)
         Non-negative (normalized) sample weights.
     xp : namespace, default=numpy
@@ -327,8 +338,8 @@ def loss_gradient(
     gradient : bool, default=True
         Whether to compute the residuals too.
     work : ndarray, default=None
-        NumPy scratch space: one logit, shape ``(2, n_chunk)`` (the rows are
-        swept ``n_chunk`` at a time); more, shape ``(3, n_rows)``.
+        NumPy scratch space whose width sets the chunks of rows swept at
+        once: shape ``(2, n_chunk)`` for one logit, ``(3, n_chunk)`` for more.
     proba_out : array of shape (n_outputs, n_rows), default=None
         Receives the probabilities (one logit: of the class not observed).
     out : ndarray of shape (n_outputs, n_rows), default=None
@@ -351,11 +362,10 @@ def loss_gradient(
         if not binary:
             return multinomial_loss_gradient(
                 logits,
-                None,
+                target,
                 sample_weight,
                 gradient=gradient,
                 work=work,
-                true_index=target,
                 proba_out=proba_out,
                 out=out,
             )
