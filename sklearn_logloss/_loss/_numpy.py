@@ -299,30 +299,32 @@ class LinearLogLoss(InMemoryLoss):
     def _add_data_forms(self, proba, directions, forms):
         """Add the data term of :meth:`hessian_forms` into ``forms``.
 
-        Two classes: a chunk of rows at a time (the pointwise passes'), all
-        ``k^2`` forms from one product per chunk, with a scratch stack of
-        ``k`` chunks. More: a block at a time (the chunks of a whole block),
-        a dot product per pair, with a scratch of the block's logits.
+        Two classes: up to four chunks of the pointwise passes at a time (a
+        scratch of ``k + 1`` such rows, at most a sixteenth of the data), all
+        ``k^2`` forms from one product each. More: a block at a time (the
+        chunks of a whole block), a dot product per pair, with a scratch of
+        the block's logits.
         """
         k = directions.shape[0]
-        work = self._block_buffers()[1]
+        chunk = self._chunk
         if self.n_outputs == 1:
-            step = work.shape[1]
-            scratch = {"stack": np.empty((k, 1, step), dtype=self.dtype)}
+            most = self.data_nbytes // (16 * (k + 1) * self.dtype.itemsize)
+            step = max(chunk, min(4 * chunk, most))
+            scratch = np.empty((k + 1, 1, step), dtype=self.dtype)
+            work = {"stack": scratch[:k], "rows": scratch[k:, 0]}
         else:
-            step = self._chunk if self._whole else self._rows_per_block
-            scratch = {"block": np.empty((self.n_outputs, step), dtype=self.dtype)}
+            step = chunk if self._whole else self._rows_per_block
+            work = {"block": np.empty((self.n_outputs, step), dtype=self.dtype)}
         for start in range(0, proba.shape[1], step):
             rows = slice(start, start + step)
             n_rows = proba[:, rows].shape[1]
-            chunk_work = {name: array[..., :n_rows] for name, array in scratch.items()}
             hessian_form_sums(
                 proba[:, rows],
                 directions[:, :, rows],
                 self._weight[rows],
                 forms,
                 pairwise=self.n_outputs > 1,
-                work={"rows": work[:, :n_rows], **chunk_work},
+                work={name: array[..., :n_rows] for name, array in work.items()},
             )
         return forms
 

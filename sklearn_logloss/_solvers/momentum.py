@@ -118,7 +118,7 @@ class MomentumSubspaceSearch(Solver):
     plus pointwise operations; a halving costs pointwise operations and one
     product with ``X^T``. Memory: ``m + 4`` arrays of logits, shape
     ``(n_outputs, n_samples)`` (``m + 3`` without the two extra
-    directions), and as many of scratch on small problems. The kept logits
+    directions); the loss's scratch is a few chunks of rows. The kept logits
     are recomputed from the coefficients every 50 iterations (10 in float32)
     so that rounding cannot accumulate.
 
