@@ -93,8 +93,9 @@ def fit_input(estimator, X, y, sample_weight):
         loss = _loss(estimator, X, codes, sample_weight, classes)
         return FitInput(loss, classes, namespace=namespace)
     plain = _is_plain(X, y)
-    if plain:
-        _set_fitted_shape(estimator, X)
+    if plain:  # what validate_data(reset=True) records for a NumPy X
+        estimator.n_features_in_ = X.shape[1]
+        estimator.__dict__.pop("feature_names_in_", None)
     else:
         X, y = validate_data(estimator, X, y, **_NUMPY_CHECKS)
     _check_numpy_values(estimator, X)
@@ -117,21 +118,17 @@ def fit_input(estimator, X, y, sample_weight):
     return FitInput(loss, classes, validation)
 
 
-#: Kinds of label arrays that scikit-learn's checks accept as they are: integers,
-#: booleans and strings (never NaN, never continuous).
+#: Labels scikit-learn's checks accept as they are: integers, booleans, strings.
 _PLAIN_LABEL_KINDS = frozenset("iubU")
 
 
 def _is_plain(X, y):
-    """Whether ``validate_data`` and ``check_classification_targets`` would accept
-    ``X`` and ``y`` as they are, returning them unchanged.
+    """Whether scikit-learn's checks would accept ``X`` and ``y`` unchanged.
 
-    That holds for a 2-D float NumPy array ``X`` (not a subclass, at least one
-    row and one column) with a 1-D NumPy ``y`` of integers, booleans or
-    strings of the same length: scikit-learn's checks then cost more than a
-    small fit's iterations (they probe for dataframes and build the type of
-    the target), and they can find nothing wrong. Any other input takes the
-    checks, and gets their errors.
+    So for a 2-D float NumPy ``X`` (no subclass, at least one row and column)
+    and a 1-D NumPy ``y`` of integers, booleans or strings of its length: the
+    checks (dataframe probes, the type of the target) cost more than a small
+    fit's iterations and can find nothing wrong. Other input takes them.
     """
     return (
         type(X) is np.ndarray
@@ -143,12 +140,6 @@ def _is_plain(X, y):
         and X.shape[1] >= 1
         and 1 <= X.shape[0] == y.shape[0]
     )
-
-
-def _set_fitted_shape(estimator, X):
-    """What ``validate_data(estimator, X, reset=True)`` records for a NumPy ``X``."""
-    estimator.n_features_in_ = X.shape[1]
-    estimator.__dict__.pop("feature_names_in_", None)
 
 
 def partial_fit_input(estimator, X, y, classes, sample_weight):

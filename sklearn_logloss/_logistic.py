@@ -18,7 +18,6 @@ from ._solvers._fit import FitPlan, convergence_message
 __all__ = ["GDLogisticRegression"]
 
 _SOLVER_NAMES = ("auto", *SOLVERS)
-_SOLVERS = set(_SOLVER_NAMES)
 
 
 def _is_int(value):
@@ -463,11 +462,8 @@ class GDLogisticRegression(
             coef = self._coef_array(loss)
         if not hasattr(self, "_partial_fit_step"):
             self.t_ = 0
-            self._partial_fit_step = (
-                1.0 / loss.lipschitz_bound()
-                if self.learning_rate == "auto"
-                else float(self.learning_rate)
-            )
+            rate = self.learning_rate
+            self._partial_fit_step = 1 / loss.lipschitz_bound() if rate == "auto" else float(rate)
         objective, grad = loss.objective_gradient(coef)
         step = self._partial_fit_step / np.sqrt(1.0 + self.t_ / 100.0)
         with np.errstate(over="ignore", invalid="ignore"):
