@@ -196,7 +196,7 @@ def test_any_column_scales_reach_the_optimum_or_warn(log_scales, log_alpha, n_cl
     _fit_is_right_or_warns(GDLogisticRegression(alpha=alpha), X, y, alpha)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     log_scales=st.lists(st.floats(-6, 8), min_size=6, max_size=6),
     log_alpha=st.one_of(st.none(), st.floats(-12, 8)),

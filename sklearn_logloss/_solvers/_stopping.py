@@ -161,14 +161,17 @@ def best_intercepts(loss, coef, *, max_steps=50):
         if largest > radius:  # a trust region in logit units, widened while it binds
             step *= radius / largest
             radius *= 4.0
-        # Newton's decrement below rounding, or a step that moves nothing: done.
-        decrement = float(grad_b @ step)
-        if decrement <= 16 * eps * abs(objective) or largest <= 1e-13 * (
-            1.0 + np.abs(coef[d]).max()
-        ):
+        # A step that moves nothing: done. Newton's decrement below rounding:
+        # this step is the last. It changes J by rounding only, but it takes
+        # the intercepts' gradient from about sqrt(eps) to eps, and the
+        # weights' gradient, which the bound squares, depends on it.
+        if largest <= 1e-13 * (1.0 + np.abs(coef[d]).max()):
             break
+        last = float(grad_b @ step) <= 16 * eps * abs(objective)
         move(step)
         last_step = step
+        if last:
+            break
     if logit_space:
         objective, grad = loss.objective_gradient_at(coef.astype(loss.dtype), logits, proba)
     elif blocked or last_step is not None:
