@@ -505,17 +505,28 @@ SPARSE_FORMATS = [sp.csr_matrix, sp.csc_matrix, sp.csr_array, sp.csc_array]
 def test_sparse_equals_dense(fmt, name, load_scaled):
     X, y = load_scaled(name)
     X[np.abs(X) < 0.8] = 0.0  # a genuinely sparse matrix
-    # Stored sparse, X gets the diagonal metric, dense X the whole curvature
-    # bound (see _policy.metric_kind): two paths to the same minimum, met to a
-    # tight tol. (In one metric the paths are the same: test_precondition.py.)
+    # Few coefficients: sparse X steps in the same metric as dense X (see
+    # _policy.metric_kind), so the same path to rounding.
+    dense = GDLogisticRegression(alpha=1e-2).fit(X, y)
+    sparse = GDLogisticRegression(alpha=1e-2).fit(fmt(X), y)
+    assert_allclose(sparse.coef_, dense.coef_, rtol=1e-10, atol=1e-12)
+    assert_allclose(sparse.intercept_, dense.intercept_, rtol=1e-10, atol=1e-12)
+    assert sparse.n_iter_ == dense.n_iter_
+    assert_allclose(sparse.predict_proba(fmt(X)), dense.predict_proba(X), atol=1e-12)
+    assert_allclose(sparse.decision_function(fmt(X)), dense.decision_function(X), atol=1e-10)
+
+
+def test_sparse_with_many_columns_reaches_the_dense_minimum():
+    # Where its Gram matrix would be costly, sparse X steps in the diagonal
+    # metric and dense X in the whole bound: two paths to the same minimum, met
+    # at a tight tol. (In one metric the paths are the same: test_precondition.py.)
+    X, y = make_classification(600, 200, n_informative=20, random_state=0)
+    X[np.abs(X) < 1.0] = 0.0
     dense = GDLogisticRegression(alpha=1e-2, tol=1e-13).fit(X, y)
-    sparse = GDLogisticRegression(alpha=1e-2, tol=1e-13).fit(fmt(X), y)
+    sparse = GDLogisticRegression(alpha=1e-2, tol=1e-13).fit(sp.csr_matrix(X), y)
+    assert sparse.loss_history_[-1] == pytest.approx(dense.loss_history_[-1], rel=1e-12)
     assert_allclose(sparse.coef_, dense.coef_, rtol=1e-5, atol=1e-6)
     assert_allclose(sparse.intercept_, dense.intercept_, rtol=1e-5, atol=1e-6)
-    assert sparse.loss_history_[-1] == pytest.approx(dense.loss_history_[-1], rel=1e-12)
-    # One model predicts the same on either storage.
-    assert_allclose(sparse.predict_proba(fmt(X)), sparse.predict_proba(X), atol=1e-12)
-    assert_allclose(sparse.decision_function(fmt(X)), sparse.decision_function(X), atol=1e-10)
 
 
 @pytest.mark.parametrize("fmt", [sp.csr_matrix, sp.csc_array], ids=lambda f: f.__name__)

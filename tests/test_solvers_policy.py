@@ -63,7 +63,8 @@ def test_the_policy_reads_the_loss_sizes_only():
 def test_metric_kind_rule():
     # The whole bound for dense float64 data with at most 512 coefficients per
     # class; its diagonal for more, for float32 and for data stored sparse
-    # (fewer stored bytes than its dense twin); none for a fixed step.
+    # (fewer stored bytes than its dense twin) unless its Gram matrix is cheap
+    # (n_samples * n_coef**2 <= 2**24); none for a fixed step.
     assert metric_kind(sizes(1000), "momentum", "auto") == "gram"
     assert metric_kind(sizes(1000), "momentum", 0.5) == "gram"  # momentum ignores the step
     assert metric_kind(sizes(1000), "agd", 0.5) is None
@@ -72,17 +73,23 @@ def test_metric_kind_rule():
     assert metric_kind(sizes(1000, n_features=512), "bb", "auto", gram_max_coef=513) == "gram"
     float32 = sizes(1000, dtype=np.dtype(np.float32), data_nbytes=1000 * 10 * 4)
     assert metric_kind(float32, "momentum", "auto") == "diagonal"
-    stored_sparse = sizes(1000, data_nbytes=1000 * 10 * 8 - 1)
-    assert metric_kind(stored_sparse, "momentum", "auto") == "diagonal"
+    stored_sparse = sizes(1000, data_nbytes=1000 * 10 * 8 - 1)  # 1000 * 11**2 multiply-adds
+    assert metric_kind(stored_sparse, "momentum", "auto") == "gram"
+    assert metric_kind(stored_sparse, "momentum", "auto", sparse_gram_work=120_999) == "diagonal"
+    assert metric_kind(stored_sparse, "momentum", "auto", sparse_gram_work=121_000) == "gram"
+    large_sparse = sizes(10**5, data_nbytes=10**5 * 10 * 8 - 1)  # 1.21e7 <= 2**24
+    assert metric_kind(large_sparse, "momentum", "auto") == "gram"
+    wide_sparse = sizes(3000, n_features=500, data_nbytes=3000 * 500 * 8 - 1)
+    assert metric_kind(wide_sparse, "momentum", "auto") == "diagonal"
 
 
 @pytest.mark.parametrize("to_sparse", [False, True])
 def test_the_fit_plan_steps_in_the_policys_metric(to_sparse):
-    X, y = make_classification(300, 8, random_state=0)
+    X, y = make_classification(500, 200, random_state=0)  # 500 * 201**2 > 2**24
     X[X < 0.5] = 0.0  # about two thirds of the entries
     X = sp.csr_matrix(X) if to_sparse else X
-    loss = LinearLogLoss(X, y, np.ones(300), n_classes=2, alpha=1e-3, fit_intercept=True)
-    plan = FitPlan(loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=100)
+    loss = LinearLogLoss(X, y, np.ones(500), n_classes=2, alpha=1e-2, fit_intercept=True)
+    plan = FitPlan(loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=300)
     assert isinstance(plan.metric, StandardizingMetric if to_sparse else DenseMetric)
     assert plan.run(tol=1e-6).converged
 

@@ -137,7 +137,7 @@ def auto_solver(loss, *, logits_fraction=0.25, logits_bytes=16 * 2**20, memory=N
     return "momentum" if needed <= max(loss.data_nbytes * logits_fraction, logits_bytes) else "bb"
 
 
-def metric_kind(loss, solver, learning_rate, *, gram_max_coef=512):
+def metric_kind(loss, solver, learning_rate, *, gram_max_coef=512, sparse_gram_work=2**24):
     """The metric the solver steps in: ``"gram"``, ``"diagonal"`` or None.
 
     A numeric ``learning_rate`` asks for the textbook update on the
@@ -148,10 +148,12 @@ def metric_kind(loss, solver, learning_rate, *, gram_max_coef=512):
     a dense ``T`` would amplify the iterates' rounding by its condition
     number: the same fit on two libraries, whose roundings differ, would
     part ways.) Data stored sparse (``data_nbytes`` below the size of its
-    dense twin) gets the diagonal: the Gram matrix costs ``O(rows *
-    n_coef^2)`` however few values ``X`` stores, many passes over it, and the
-    columns of sparse data (counts, indicators) are mostly weakly correlated,
-    which is all the diagonal leaves out.
+    dense twin) gets the whole bound only where its Gram matrix is cheap,
+    ``n_samples * n_coef^2`` at most ``sparse_gram_work`` multiply-adds:
+    elsewhere it costs many passes over ``X`` (``O(rows * n_coef^2)``
+    however few values ``X`` stores), and the columns of sparse data
+    (counts, indicators) are mostly weakly correlated, which is all the
+    diagonal leaves out.
 
     Parameters
     ----------
@@ -162,6 +164,8 @@ def metric_kind(loss, solver, learning_rate, *, gram_max_coef=512):
     learning_rate : float or "auto"
     gram_max_coef : int, default=512
         The most coefficients per class of the ``"gram"`` metric.
+    sparse_gram_work : int, default=2**24
+        The most multiply-adds of the Gram matrix of data stored sparse.
 
     Returns
     -------
@@ -179,15 +183,18 @@ def metric_kind(loss, solver, learning_rate, *, gram_max_coef=512):
     >>> stored_sparse = LinearLogLoss(sp.csr_matrix(X), np.arange(4) % 2, np.ones(4),
     ...                               n_classes=2, alpha=1.0, fit_intercept=True)
     >>> metric_kind(dense, "momentum", "auto"), metric_kind(stored_sparse, "momentum", "auto")
-    ('gram', 'diagonal')
+    ('gram', 'gram')
+    >>> metric_kind(stored_sparse, "momentum", "auto", sparse_gram_work=99)  # 4 * 5**2 = 100
+    'diagonal'
     >>> print(metric_kind(dense, "gd", 0.1))
     None
     """
     if learning_rate != "auto" and solver != "momentum":
         return None
+    n_coef = loss.n_features + loss.fit_intercept
     dense = loss.data_nbytes >= loss.n_samples * loss.n_features * loss.dtype.itemsize
-    few = loss.n_features + loss.fit_intercept <= gram_max_coef
-    if dense and few and loss.dtype == np.float64:
+    cheap = dense or loss.n_samples * n_coef**2 <= sparse_gram_work
+    if cheap and n_coef <= gram_max_coef and loss.dtype == np.float64:
         return "gram"
     return "diagonal"
 
