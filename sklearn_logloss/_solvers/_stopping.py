@@ -350,6 +350,7 @@ class StoppingRule:
         base = loss if loss.metric is None else loss.base
         self._base, self._standard = base, None
         self._work = self._gradient_work = 0.0
+        self._deferred = False
         self.has_hessian = "hessian" in base.supports
         if not self.has_hessian:
             return
@@ -391,6 +392,11 @@ class StoppingRule:
         self._work += self._gradient_work
         self._estimate(coef, objective, grad)
         at_floor = self.grad_norm <= self.floor
+        if self._deferred and self._work >= self._hessian_work:
+            # A check the Hessian was too costly for comes once the fit has
+            # done that much work, whatever the trigger says by then.
+            self._deferred = False
+            return self.check(coef)
         if not (at_floor or self._trigger * self.calibration <= self.tol):
             return False
         return self.check(coef)
@@ -420,6 +426,8 @@ class StoppingRule:
             curvature = self._curvature_check(coef)
             if curvature is True:
                 return True
+        elif self.has_hessian:
+            self._deferred = True
         bound = math.inf if curvature is None else curvature[0]
         if self.can_certify and (curvature is None or curvature[1] == "far"):
             alpha_bound, coef, objective, _ = certify(self.loss, coef)
@@ -449,10 +457,6 @@ class StoppingRule:
             # differ by rounding (another namespace, another BLAS) check at the
             # same iterations.
             ratio = max(1.0, bound / self._trigger)
-            if self.has_hessian and curvature is None:
-                # The curvature check comes once the fit has done its cost in
-                # work: check again meanwhile as the trigger falls.
-                ratio = min(ratio, ESTIMATE_MARGIN)
             self.calibration = 10.0 ** (math.ceil(2.0 * math.log10(ratio)) / 2.0)
         return False
 
