@@ -351,8 +351,10 @@ def hessian_form_sums(
     probability of the class not observed and the form ``p_n (1 - p_n) u_n
     v_n``. One matrix product for all pairs, or (NumPy, ``pairwise=True``) a
     dot product per pair, which streams faster on long rows and needs no
-    scratch of ``k`` rows. NumPy scratch: ``work`` of at least ``(2,
-    n_rows)`` and, unless ``pairwise``, ``(k, n_outputs, n_rows)``.
+    scratch of ``k`` rows. NumPy scratch, the dict ``work``: ``"rows"`` of
+    shape ``(1, n_rows)`` for one logit (``(2, n_rows)`` when ``pairwise``),
+    ``"block"`` of shape ``(n_outputs, n_rows)`` for more when ``pairwise``,
+    and ``"stack"`` of shape ``(k, n_outputs, n_rows)`` unless ``pairwise``.
     """
     k = directions.shape[0]
     inplace = xp is np and work is not None

@@ -181,10 +181,10 @@ class LinearLogLoss(InMemoryLoss):
         """``directions[0] = sum_i weights[i] * directions[i]``, in place.
 
         ``directions`` is a stack from :meth:`empty_logits` with at least
-        ``len(weights)`` entries. One matrix product per chunk of two chunks
-        of the pointwise passes (at least :data:`SMALL_LOGITS` numbers), so
-        the temporaries stay small (numpy's BLAS only: scipy's is a second
-        thread pool, see ``_solvers``).
+        ``len(weights)`` entries. One matrix product per stretch of two
+        chunks of the pointwise passes (at least :data:`SMALL_LOGITS`
+        numbers), so the temporaries stay small (numpy's BLAS only: scipy's
+        is a second thread pool, see ``_solvers``).
         """
         k = len(weights)
         weights = np.asarray(weights, dtype=self.dtype)
