@@ -15,7 +15,7 @@ def test_momentum_takes_the_conjugate_gradient_steps_on_a_quadratic_like_problem
     # plane search behaves like conjugate gradients: on d = 4 weights plus an
     # intercept it lands (to rounding of the quadratic model) in 5 steps.
     # Searching over more previous steps keeps that property.
-    momentum = MomentumSubspaceSearch(memory=memory)
+    momentum = MomentumSubspaceSearch(memory=memory, gradient_sum=False)
     X, y = scaled("iris")
     X, y = X[y < 2], y[y < 2]
     loss = log_loss_of(X, y, alpha=1.0)
