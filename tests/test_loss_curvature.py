@@ -13,8 +13,9 @@ from sklearn.linear_model import LogisticRegression
 
 from sklearn_logloss._loss import make_loss
 from sklearn_logloss._loss._curvature import gap_bound, zero_sum_basis
+from sklearn_logloss._loss._precondition import standardizing_metric as standardizer
 from sklearn_logloss._solvers import SOLVERS
-from sklearn_logloss._solvers._stopping import curvature_certificate, standardizer
+from sklearn_logloss._solvers._stopping import curvature_certificate
 
 
 def _problem(n_classes, *, scales=None, alpha=1e-3, fit_intercept=True, seed=0, n=120):

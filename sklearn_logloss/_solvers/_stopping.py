@@ -214,16 +214,12 @@ def hessian_work(loss):
     return rows * (r * (r + 1) / 2 + 1) + 2.0 * (r * n_coef) ** 3
 
 
-def standardizer(loss):
-    """The centring and scaling of :mod:`~.._loss._curvature`'s rows (one pass over ``X``)."""
-    return standardizing_metric(loss)
-
-
 def curvature_certificate(loss, coef, standard, tol):
     """``(gap, status, objective)`` from the Hessian at ``coef``: see :mod:`~.._loss._curvature`.
 
     ``loss`` is not preconditioned and offers ``"hessian"``; ``coef`` is in
-    the user's coordinates; ``standard`` is :func:`standardizer`'s.
+    the user's coordinates; ``standard`` is
+    :func:`~.._loss._precondition.standardizing_metric`'s (the rows' centring and scaling).
     ``status`` is ``"certified"`` when ``gap`` bounds ``(J - J*) / J``;
     ``"above"`` when ``gap``, ``lambda^2 / 2`` relative, is already above
     ``tol`` (the bound exceeds it; the second pass is skipped); ``"far"``
@@ -463,7 +459,7 @@ class StoppingRule:
     def _curvature_check(self, coef):
         """The curvature certificate at ``coef``: True when it passes, else ``(gap, status)``."""
         if self._standard is None:
-            self._standard = standardizer(self._base)
+            self._standard = standardizing_metric(self._base)
         metric = self.loss.metric
         w = coef if metric is None else metric.to_coef(coef)
         self._work += self._hessian_work
