@@ -102,12 +102,11 @@ class LinearLogLoss(InMemoryLoss):
         # One block of all rows of data that cannot be sliced without a copy
         # (sparse, Fortran-ordered): its logits are made per call, not kept.
         self._whole = not rows_sliceable(X)
-        # Rows swept at once by the pointwise passes (CHUNK_ROWS logits, at
-        # least 2048 rows; in one block of all rows, an eighth of them beyond
-        # 8192), so that their scratch stays in the cache and small next to
-        # the data and the solvers' arrays of all logits.
-        chunk = CHUNK_ROWS if self.n_outputs == 1 else max(2048, CHUNK_ROWS // self.n_outputs)
-        self._chunk = max(1, min(chunk, rows))
+        # Rows swept at once by the pointwise passes (two classes: at most
+        # CHUNK_ROWS; more: a block; in one block of all rows, an eighth of
+        # them beyond 8192), so that their scratch stays in the cache and
+        # small next to the data and the solvers' arrays of all logits.
+        self._chunk = max(1, min(CHUNK_ROWS, rows) if self.n_outputs == 1 else rows)
         if self._whole:
             self._chunk = min(self._chunk, max(1024, rows // 8))
         if rows > self._chunk:  # blocks of whole chunks

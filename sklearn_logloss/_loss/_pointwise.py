@@ -208,10 +208,18 @@ def multinomial_loss_gradient(
 def _multinomial_chunk(logits, y, sample_weight, gradient, work, proba_out, out):
     """:func:`multinomial_loss_gradient` on a chunk of samples (``work`` of its width)."""
     shift, true_logit, scratch = work
-    true_class = (np.asarray(y, dtype=np.intp), np.arange(y.shape[0]))
+    n_classes, n_rows = logits.shape
     np.max(logits, axis=0, out=shift)
     shifted = np.subtract(logits, shift, out=out)
-    true_logit[...] = shifted[true_class]
+    # The true classes' logits: flat positions where out is contiguous (fast).
+    codes = np.asarray(y, dtype=np.intp)
+    if out.flags.c_contiguous:
+        flat, true_class = out.reshape(-1), codes * n_rows + np.arange(n_rows)
+    elif out.flags.f_contiguous:
+        flat, true_class = out.T.reshape(-1), codes + n_classes * np.arange(n_rows)
+    else:  # a strided view: pairs of indices
+        flat, true_class = out, (codes, np.arange(n_rows))
+    true_logit[...] = flat[true_class]
     exp = np.exp(shifted, out=out)
     normalizer = np.sum(exp, axis=0, out=shift)
     np.log(normalizer, out=scratch)
@@ -224,7 +232,7 @@ def _multinomial_chunk(logits, y, sample_weight, gradient, work, proba_out, out)
         exp /= normalizer
         np.copyto(proba_out, exp)
         exp *= sample_weight
-    exp[true_class] -= sample_weight
+    flat[true_class] -= sample_weight
     return loss_sum
 
 
