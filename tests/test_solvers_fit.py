@@ -81,3 +81,67 @@ def test_no_refresh_without_a_penalty_and_separable_data_warn(alpha):
     messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert len(messages) == 1 and "separable" in messages[0] and "alpha > 0" in messages[0]
     assert np.all(np.isfinite(model.coef_))
+
+
+def test_softmax_hessian_metric_is_a_change_of_coordinates_that_whitens_the_hessian():
+    from sklearn_logloss._loss._precondition import CoupledMetric, make_metric
+
+    X, y = make_classification(
+        300, 5, n_informative=4, n_redundant=0, n_classes=3, n_clusters_per_class=1, random_state=0
+    )
+    X = X * np.array([1.0, 1e3, 1e-2, 5.0, 1.0])
+    loss = make_loss(X, y, np.ones(300), n_classes=3, alpha=1e-2, fit_intercept=True)
+    w = np.random.default_rng(0).normal(scale=0.1, size=loss.coef_shape)
+    metric = make_metric(loss, "hessian", coef=w)
+    assert isinstance(metric, CoupledMetric)
+    u = np.random.default_rng(1).normal(size=(4, *loss.coef_shape))
+    np.testing.assert_allclose(metric.from_coef(metric.to_coef(u)), u, atol=1e-9)
+    g = np.random.default_rng(2).normal(size=loss.coef_shape)
+    # <T u, g> = <u, T^T g>: the gradient map is the adjoint
+    assert np.vdot(metric.to_coef(u[0]), g) == pytest.approx(np.vdot(u[0], metric.gradient(g)))
+    # Along coordinate directions of the weights in u, the curvature of J(T u) at w is 1.
+    from sklearn_logloss._loss._precondition import PreconditionedLoss
+
+    pre = PreconditionedLoss(loss, metric)
+    at = metric.from_coef(w)
+    h = 1e-5
+    for index in [(0, 0), (2, 1), (4, 2)]:
+        e = np.zeros(loss.coef_shape)
+        e[index] = 1.0
+        plus = pre.objective(at + h * e)
+        minus = pre.objective(at - h * e)
+        curvature = (plus - 2 * pre.objective(at) + minus) / h**2 / np.vdot(e, e)
+        assert curvature == pytest.approx(1.0, rel=1e-3)
+
+
+def test_ill_conditioned_softmax_fit_moves_to_the_hessian_metric(monkeypatch):
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)  # raw pixels 0..16: slow in the bound's metric
+    X, y = X[:600], y[:600]
+    kinds = []
+    make_metric = _fit.make_metric
+
+    def recording(loss, kind, **kwargs):
+        kinds.append(kind)
+        return make_metric(loss, kind, **kwargs)
+
+    monkeypatch.setattr(_fit, "make_metric", recording)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLogisticRegression(alpha=1e-4, max_iter=5000).fit(X, y)
+    assert kinds == ["gram", "hessian"]
+    reference = LogisticRegression(
+        C=1 / (1e-4 * 600), solver="newton-cg", tol=1e-12, max_iter=1000
+    ).fit(X, y)
+    loss = make_loss(
+        X,
+        np.searchsorted(model.classes_, y),
+        np.ones(600),
+        n_classes=10,
+        alpha=1e-4,
+        fit_intercept=True,
+    )
+    ours = loss.objective(np.vstack([model.coef_.T, model.intercept_[None]]))
+    theirs = loss.objective(np.vstack([reference.coef_.T, reference.intercept_[None]]))
+    assert (ours - theirs) / theirs <= 1e-6

@@ -34,8 +34,10 @@ Two metrics (:func:`make_metric`):
 import numpy as np
 
 from ._base import power_iteration
+from ._curvature import zero_sum_basis
 
 __all__ = [
+    "CoupledMetric",
     "DenseMetric",
     "PreconditionedLoss",
     "StandardizingMetric",
@@ -118,6 +120,37 @@ class DenseMetric:
         return self._apply(self.inverse, w)
 
 
+class CoupledMetric:
+    """``w = T u`` with ``T`` acting on whole coefficient arrays: classes coupled.
+
+    ``T`` has shape ``(n_coef * n_outputs, n_coef * n_outputs)`` over the
+    arrays flattened in C order (entry ``(j, k)`` at ``j * n_outputs + k``).
+    Every method acts on a coefficient array of shape ``(n_coef, n_outputs)``
+    or on a stack of them; the results are float64.
+    """
+
+    def __init__(self, matrix, inverse):
+        self.matrix, self.inverse = matrix, inverse
+
+    @staticmethod
+    def _apply(matrix, a):
+        a = np.asarray(a, dtype=np.float64)
+        flat = a.reshape(*a.shape[:-2], -1)
+        return (flat @ matrix.T).reshape(a.shape)
+
+    def to_coef(self, u):
+        """``w = T u``."""
+        return self._apply(self.matrix, u)
+
+    def gradient(self, grad):
+        """``T^T grad``."""
+        return self._apply(self.matrix.T, grad)
+
+    def from_coef(self, w):
+        """``u = T^{-1} w``."""
+        return self._apply(self.inverse, w)
+
+
 def standardizing_metric(loss, *, curvature=1.0, alpha=0.0):
     """Centre every column on its weighted mean and divide it by ``sqrt(c var + alpha)``.
 
@@ -181,21 +214,50 @@ def hessian_in(loss, coef, scaling):
     return objective, grad, hessian
 
 
+def _coupled_hessian_metric(loss, scaling, hessian):
+    """The softmax's Hessian metric over whole coefficient arrays (:class:`CoupledMetric`).
+
+    ``hessian`` is on the classes' zero-sum subspace (coordinates ``(m, j)``
+    of ``W Q``, see :mod:`~._curvature`). Along the class-common directions,
+    which it leaves out, ``J`` has the curvature of the penalty alone,
+    ``alpha`` (and none for the intercepts, where any positive value will do:
+    ``J`` is flat there): the metric is ``E H E^T + C D C^T`` with ``E`` the
+    zero-sum basis and ``C`` the common directions, factored, ``T = S L^{-T}``.
+    """
+    n_coef, k = loss.n_features + loss.fit_intercept, loss.n_outputs
+    r = k - 1
+    basis = zero_sum_basis(k)
+    # E[(j, c), (m, j')] = delta_jj' Q[c, m]; C[(j, c), j'] = delta_jj' / sqrt(k).
+    eye = np.eye(n_coef)
+    spread = np.einsum("jJ,cm->jcmJ", eye, basis).reshape(n_coef * k, r * n_coef)
+    common = np.einsum("jJ,c->jcJ", eye, np.full(k, 1.0 / np.sqrt(k))).reshape(n_coef * k, n_coef)
+    curvature = np.full(n_coef, np.trace(hessian) / hessian.shape[0])
+    curvature[: loss.n_features] = loss.alpha * scaling.inv_scale**2
+    bound = spread @ hessian @ spread.T + (common * curvature) @ common.T
+    factor = np.linalg.cholesky(bound)
+    columns = np.linalg.inv(factor).reshape(n_coef * k, n_coef, k)  # rows of L^{-1}
+    matrix = scaling.to_coef(columns).reshape(n_coef * k, n_coef * k).T
+    identity = np.eye(n_coef * k).reshape(n_coef * k, n_coef, k)
+    inverse = factor.T @ scaling.from_coef(identity).reshape(n_coef * k, n_coef * k).T
+    return CoupledMetric(matrix, inverse)
+
+
 def make_metric(loss, kind, *, gram_rows=4096, coef=None):
     """The metric of ``kind`` (``"diagonal"``, ``"gram"`` or ``"hessian"``) for ``loss``.
 
     ``"gram"`` computes the curvature bound on every ``k``-th row, ``k`` the
     largest stride keeping at least ``gram_rows`` rows (and 16 per
-    coefficient). ``"hessian"`` (one logit only) factors the Hessian of
-    ``J`` at ``coef`` (user's coordinates), with the penalty.
+    coefficient). ``"hessian"`` factors the Hessian of ``J`` at ``coef``
+    (user's coordinates), with the penalty; for the softmax it couples the
+    classes (:class:`CoupledMetric`).
     """
     if kind == "hessian":
-        if loss.n_outputs != 1:
-            raise ValueError("The Hessian metric is for one logit (two classes).")
         scaling = standardizing_metric(loss)
         hessian = hessian_in(loss, coef, scaling)[2]
         hessian[np.diag_indices_from(hessian)] *= 1.0 + 1e-12  # rounding of a singular H
-        return factored_metric(scaling, hessian)
+        if loss.n_outputs == 1:
+            return factored_metric(scaling, hessian)
+        return _coupled_hessian_metric(loss, scaling, hessian)
     c = loss._curvature()
     scaling = standardizing_metric(loss, curvature=c, alpha=loss.alpha)
     if kind == "diagonal":

@@ -8,16 +8,24 @@ coarse start (:func:`~._policy.coarse_start`).
 """
 
 import dataclasses
+import math
 
 import numpy as np
 
 from .._loss._precondition import PreconditionedLoss, make_metric
 from ._policy import auto_solver, coarse_start, coarse_strides, metric_kind
-from ._stopping import HESSIAN_FREE_WORK, hessian_work
+from ._stopping import (
+    HESSIAN_FREE_WORK,
+    HESSIAN_SIZE,
+    gradient_work,
+    hessian_size,
+    hessian_work,
+)
 
-#: Iterations in the curvature bound's metric before a small two-class fit
-#: moves, once, to the metric of the Hessian at the point reached (see
-#: :meth:`FitPlan.run`).
+#: Iterations in the curvature bound's metric before a fit whose Hessian is
+#: cheap moves, once, to the metric of the Hessian at the point reached (see
+#: :meth:`FitPlan.run`); a costlier Hessian waits until the iterations have
+#: cost as much.
 WARM_ITERATIONS = 5
 
 __all__ = ["FitPlan", "metric_kind"]
@@ -89,17 +97,24 @@ class FitPlan:
         self._problem = loss if kind is None else PreconditionedLoss(loss, self.metric)
         start = self._from_coef(coef)
         strides = coarse_strides(self._problem) if solver == "auto" and not np.any(start) else []
-        # A small two-class problem: the Hessian costs less than an iteration's
-        # overhead, and near the optimum it is a far better metric than the bound.
-        # (Not without a penalty: separable data have no optimum to be near.)
-        self._refresh = (
+        # Near the optimum the Hessian is a far better metric than the bound
+        # (not without a penalty: separable data have no optimum to be near).
+        # The fit moves to it after WARM_ITERATIONS where it is cheap, else
+        # once the iterations have cost as much as it (the softmax's coupled
+        # metric: "momentum" only, the others step with a per-class bound).
+        self._warm = None
+        if (
             kind == "gram"
-            and loss.n_outputs == 1
             and loss.alpha > 0
             and "hessian" in loss.supports
             and not strides
-            and hessian_work(loss) <= HESSIAN_FREE_WORK
-        )
+            and hessian_size(loss) <= HESSIAN_SIZE
+            and (loss.n_outputs == 1 or self.solver == "momentum")
+        ):
+            cost = hessian_work(loss)
+            self._warm = WARM_ITERATIONS
+            if cost > HESSIAN_FREE_WORK:
+                self._warm = max(WARM_ITERATIONS, math.ceil(cost / gradient_work(loss)))
         if progress is not None:
             progress.start(len(strides), self._to_coef)
         if strides:
@@ -130,12 +145,12 @@ class FitPlan:
         ``callback`` is called with the user's coefficients (see
         :class:`~._driver.Solver`).
         """
-        if not self._refresh or self.max_iter <= WARM_ITERATIONS:
+        if self._warm is None or self.max_iter <= self._warm:
             return self._solve(self._start, self.max_iter, tol, callback)
-        # A few steps in the bound's metric, then, once, the metric of the
-        # Hessian at the point reached: every update stays a gradient step in
-        # a fixed metric, which changes once.
-        first = self._solve(self._start, WARM_ITERATIONS, tol, callback)
+        # Steps in the bound's metric, then, once, the metric of the Hessian
+        # at the point reached: every update stays a gradient step in a
+        # fixed metric, which changes once.
+        first = self._solve(self._start, self._warm, tol, callback)
         if first.reason != "max_iter":
             return first
         try:

@@ -201,6 +201,16 @@ def certify(loss, coef):
     return bound, w.astype(loss.dtype), objective, np.asarray(grad, dtype=loss.dtype)
 
 
+def hessian_size(loss):
+    """The Hessian's order: coefficients on the classes' zero-sum subspace."""
+    return max(1, loss.n_outputs - 1) * (loss.n_features + loss.fit_intercept)
+
+
+def gradient_work(loss):
+    """Multiply-adds of a gradient of ``loss`` (not preconditioned): two products with ``X``."""
+    return 2.0 * loss.data_nbytes / loss.dtype.itemsize * loss.n_outputs
+
+
 def hessian_work(loss):
     """Multiply-adds of a check of the Hessian's certificate on ``loss`` (not preconditioned).
 
@@ -350,16 +360,10 @@ class StoppingRule:
         self.has_hessian = "hessian" in base.supports
         if not self.has_hessian:
             return
-        n_coef = base.n_features + base.fit_intercept
-        r = max(1, base.n_outputs - 1)
-        size = r * n_coef
-        data = base.data_nbytes
+        size, data = hessian_size(base), base.data_nbytes
         memory = HESSIAN_BYTES if data <= SMALL_DATA_BYTES else 0.05 * data
         self.has_hessian = size <= HESSIAN_SIZE and 32.0 * size * size <= memory
-        # Multiply-adds: a gradient (two products with X), and a check (the
-        # Hessian's pairs of class blocks, the rows' forms, the factor and inverses).
-        values = data / base.dtype.itemsize
-        self._gradient_work = 2.0 * values * base.n_outputs
+        self._gradient_work = gradient_work(base)
         self._hessian_work = hessian_work(base)
 
     def _estimate(self, coef, objective, grad):
