@@ -212,16 +212,19 @@ def gradient_work(loss):
 
 
 def hessian_work(loss):
-    """Multiply-adds of a check of the Hessian's certificate on ``loss`` (not preconditioned).
+    """The cost of a check of the Hessian's certificate on ``loss``, in :func:`gradient_work` units.
 
     The pairs of class blocks of the Hessian and the rows' forms, ``n
-    n_coef^2 (r (r + 1) / 2 + 1)``, and its factor and inverses,
-    ``2 (r n_coef)^3``, with ``r = max(1, n_outputs - 1)``.
+    n_coef^2 (r (r + 1) / 2 + 1)`` multiply-adds, and its factor and
+    inverses, ``2 (r n_coef)^3``, with ``r = max(1, n_outputs - 1)``; counted
+    at half, as products of matrices (BLAS 3) run about twice as fast per
+    multiply-add as a gradient's products with vectors and pointwise passes
+    (measured 2 to 7 times on breast_cancer, digits, 40000 x 18 and 50000 x 100).
     """
     n_coef = loss.n_features + loss.fit_intercept
     r = max(1, loss.n_outputs - 1)
     rows = loss.n_samples * n_coef * n_coef
-    return rows * (r * (r + 1) / 2 + 1) + 2.0 * (r * n_coef) ** 3
+    return 0.5 * (rows * (r * (r + 1) / 2 + 1) + 2.0 * (r * n_coef) ** 3)
 
 
 def curvature_certificate(loss, coef, standard, tol):
