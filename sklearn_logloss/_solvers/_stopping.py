@@ -344,7 +344,12 @@ class StoppingRule:
         self._last = None
         self.uncertified = False
         self._setup_hessian(loss)
-        warm = np.any(coef)
+        # A warm start (after coarse problems, say) pays a pass for grad J(0),
+        # the scale of the floor and of rounding, and a first curvature. With
+        # alpha > 0 in a preconditioned metric neither decides a stop (the
+        # trigger is the gradient norm in the metric): the start's gradient
+        # sets the scale there.
+        warm = np.any(coef) and not (loss.alpha > 0 and self.metric_steps)
         if warm:
             zero = loss.init_coef()
             objective, grad = loss.objective_gradient(zero)
