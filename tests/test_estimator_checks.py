@@ -29,21 +29,9 @@ CONFIGURATIONS = [
 ]
 
 
-BB_REASON = (
-    "Barzilai-Borwein step sizes s^T s / s^T r amplify rounding differences, so a fit "
-    "with integer weights and one on repeated rows follow different paths and agree "
-    "only to the stopping tolerance, not to the check's rtol=1e-7."
-)
-
-
 def expected_failed_checks(estimator):
     if not estimator.fit_intercept:
         return {"check_class_weight_classifiers": NO_INTERCEPT_REASON}
-    if estimator.solver == "bb":
-        return {
-            "check_sample_weight_equivalence_on_dense_data": BB_REASON,
-            "check_sample_weight_equivalence_on_sparse_data": BB_REASON,
-        }
     return {}
 
 

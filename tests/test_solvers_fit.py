@@ -145,3 +145,30 @@ def test_ill_conditioned_softmax_fit_moves_to_the_hessian_metric(monkeypatch):
     ours = loss.objective(np.vstack([model.coef_.T, model.intercept_[None]]))
     theirs = loss.objective(np.vstack([reference.coef_.T, reference.intercept_[None]]))
     assert (ours - theirs) / theirs <= 1e-6
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_after_coarse_problems_the_full_run_steps_in_the_hessian_metric(n_classes, monkeypatch):
+    # Coarse problems start the fit near the optimum: the Hessian there, on the
+    # finest coarse problem's rows, is the full run's metric.
+    n = 20000 if n_classes == 2 else 40000  # 20 samples per coefficient on every 8th
+    X, y = make_classification(
+        n, 60, n_informative=10, n_classes=n_classes, n_clusters_per_class=1, random_state=0
+    )
+    calls = []
+    make_metric = _fit.make_metric
+
+    def recording(loss, kind, **kwargs):
+        calls.append((kind, loss.n_samples))
+        return make_metric(loss, kind, **kwargs)
+
+    monkeypatch.setattr(_fit, "make_metric", recording)
+    loss = make_loss(X, y, np.ones(len(y)), n_classes=n_classes, alpha=1e-4, fit_intercept=True)
+    plan = FitPlan(loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=1000)
+    assert calls[0] == ("gram", n)
+    assert calls[1][0] == "hessian" and calls[1][1] < n  # a coarse problem's rows
+    result = plan.run(tol=1e-6)
+    assert result.converged and len(calls) == 2  # no second move
+    reference = LogisticRegression(C=1 / (1e-4 * n), tol=1e-10, max_iter=5000).fit(X, y)
+    j_star = loss.objective(np.vstack([reference.coef_.T, reference.intercept_[None]]))
+    assert (result.loss_history[-1] - j_star) / j_star <= 1e-6

@@ -347,14 +347,21 @@ class PreconditionedLoss:
         """
         base = self.base
         c = base._curvature()
+        # The bound acts on each class column alike: a per-class metric needs
+        # one column; a coupled one, whole coefficient arrays.
+        shape = (
+            self.coef_shape if isinstance(self.metric, CoupledMetric) else (self.coef_shape[0], 1)
+        )
 
         def bound_product(v):
-            w = self.metric.to_coef(v[:, None])[:, 0]
-            product = c * base._scale * base._gram_product(w)
+            w = self.metric.to_coef(v.reshape(shape))
+            product = np.stack(
+                [c * base._scale * base._gram_product(column) for column in w.T], axis=1
+            )
             product[: self.n_features] += self.alpha * w[: self.n_features]
-            return self.metric.gradient(product[:, None])[:, 0]
+            return self.metric.gradient(product).ravel()
 
-        return power_iteration(bound_product, self.coef_shape[0], n_iter=n_iter, rtol=rtol)
+        return power_iteration(bound_product, shape[0] * shape[1], n_iter=n_iter, rtol=rtol)
 
     def trace_bound(self):
         """A first estimate of :meth:`lipschitz_bound` (five power steps)."""

@@ -101,16 +101,16 @@ class FitPlan:
         # (not without a penalty: separable data have no optimum to be near).
         # The fit moves to it after WARM_ITERATIONS where it is cheap, else
         # once the iterations have cost as much as it (the softmax's coupled
-        # metric: "momentum" only, the others step with a per-class bound).
+        # metric: "momentum" and "bb", whose steps need no bound below 2 / L).
         self._warm = None
-        if (
+        hessian_metric = (
             kind == "gram"
             and loss.alpha > 0
             and "hessian" in loss.supports
-            and not strides
             and hessian_size(loss) <= HESSIAN_SIZE
-            and (loss.n_outputs == 1 or self.solver == "momentum")
-        ):
+            and (loss.n_outputs == 1 or self.solver in ("momentum", "bb"))
+        )
+        if hessian_metric and not strides:
             cost = hessian_work(loss)
             self._warm = WARM_ITERATIONS
             if cost > HESSIAN_FREE_WORK:
@@ -126,6 +126,18 @@ class FitPlan:
                 strides=strides,
                 progress=progress,
             )
+            finest = loss.subsample(strides[-1]) if hessian_metric else None
+            if finest is not None:
+                # The coarse solution is near the optimum: the Hessian there,
+                # on the finest coarse problem's rows (a fraction of the cost
+                # on all rows, and as good a metric), is the full run's metric.
+                w = self._to_coef(start)
+                try:
+                    self.metric = make_metric(finest, "hessian", coef=w)
+                    self._problem = PreconditionedLoss(loss, self.metric)
+                    start = self._from_coef(w)
+                except np.linalg.LinAlgError:  # a singular Hessian: keep the bound's metric
+                    pass
         self._start = start
         self.start = self._to_coef(start)
 

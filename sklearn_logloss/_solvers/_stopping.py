@@ -212,7 +212,7 @@ def gradient_work(loss):
 
 
 def hessian_work(loss):
-    """The cost of a check of the Hessian's certificate on ``loss``, in :func:`gradient_work` units.
+    """The cost of a check of the Hessian's certificate, in :func:`gradient_work` units.
 
     The pairs of class blocks of the Hessian and the rows' forms, ``n
     n_coef^2 (r (r + 1) / 2 + 1)`` multiply-adds, and its factor and
