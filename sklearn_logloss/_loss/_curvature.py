@@ -117,7 +117,7 @@ def curvature_sums(
     n_coef, n_outputs = coef.shape
     d = X.shape[1]
     weight_all = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
-    codes_all = np.asarray(_to_numpy(codes, xp), dtype=np.intp)
+    codes_all = _to_numpy(codes, xp)  # converted a chunk at a time (kept as bytes)
     basis = None if n_outputs == 1 else zero_sum_basis(n_outputs)
     r = 1 if basis is None else n_outputs - 1
     pairs = [(m, m2) for m in range(r) for m2 in range(m, r)]
@@ -134,7 +134,7 @@ def curvature_sums(
             logits += coef[d]
         logits = np.ascontiguousarray(logits.T)
         proba = np.empty_like(logits)
-        target = targets(codes_all[start:stop], n_outputs, np.float64)
+        target = targets(np.asarray(codes_all[start:stop], dtype=np.intp), n_outputs, np.float64)
         loss, residuals = loss_gradient(logits, target, weight, proba_out=proba)
         loss_sum += float(loss)
         grad[:d] += Z.T @ residuals.T
