@@ -125,30 +125,34 @@ class CoupledMetric:
 
     ``T`` has shape ``(n_coef * n_outputs, n_coef * n_outputs)`` over the
     arrays flattened in C order (entry ``(j, k)`` at ``j * n_outputs + k``).
-    Every method acts on a coefficient array of shape ``(n_coef, n_outputs)``
-    or on a stack of them; the results are float64.
+    Only ``T`` is kept (its inverse would double the memory): :meth:`from_coef`,
+    which the fit needs at its start and the stopping rule at a check,
+    solves with it. Every method acts on a coefficient array of shape
+    ``(n_coef, n_outputs)`` or on a stack of them; the results are float64.
     """
 
-    def __init__(self, matrix, inverse):
-        self.matrix, self.inverse = matrix, inverse
+    def __init__(self, matrix):
+        self.matrix = matrix
 
     @staticmethod
-    def _apply(matrix, a):
+    def _flat(a):
         a = np.asarray(a, dtype=np.float64)
-        flat = a.reshape(*a.shape[:-2], -1)
-        return (flat @ matrix.T).reshape(a.shape)
+        return a, a.reshape(*a.shape[:-2], -1)
 
     def to_coef(self, u):
         """``w = T u``."""
-        return self._apply(self.matrix, u)
+        u, flat = self._flat(u)
+        return (flat @ self.matrix.T).reshape(u.shape)
 
     def gradient(self, grad):
         """``T^T grad``."""
-        return self._apply(self.matrix.T, grad)
+        grad, flat = self._flat(grad)
+        return (flat @ self.matrix).reshape(grad.shape)
 
     def from_coef(self, w):
-        """``u = T^{-1} w``."""
-        return self._apply(self.inverse, w)
+        """``u = T^{-1} w`` (a linear solve)."""
+        w, flat = self._flat(w)
+        return np.linalg.solve(self.matrix, flat.reshape(-1, flat.shape[-1]).T).T.reshape(w.shape)
 
 
 def standardizing_metric(loss, *, curvature=1.0, alpha=0.0):
@@ -223,23 +227,25 @@ def _coupled_hessian_metric(loss, scaling, hessian):
     ``alpha`` (and none for the intercepts, where any positive value will do:
     ``J`` is flat there): the metric is ``E H E^T + C D C^T`` with ``E`` the
     zero-sum basis and ``C`` the common directions, factored, ``T = S L^{-T}``.
+    Built with two matrices of its size alive at most.
     """
     n_coef, k = loss.n_features + loss.fit_intercept, loss.n_outputs
-    r = k - 1
+    r, size = k - 1, n_coef * k
     basis = zero_sum_basis(k)
-    # E[(j, c), (m, j')] = delta_jj' Q[c, m]; C[(j, c), j'] = delta_jj' / sqrt(k).
-    eye = np.eye(n_coef)
-    spread = np.einsum("jJ,cm->jcmJ", eye, basis).reshape(n_coef * k, r * n_coef)
-    common = np.einsum("jJ,c->jcJ", eye, np.full(k, 1.0 / np.sqrt(k))).reshape(n_coef * k, n_coef)
+    blocks = hessian.reshape(r, n_coef, r, n_coef)
+    bound = np.einsum("cm,mjnJ,Cn->jcJC", basis, blocks, basis, optimize=True)
     curvature = np.full(n_coef, np.trace(hessian) / hessian.shape[0])
     curvature[: loss.n_features] = loss.alpha * scaling.inv_scale**2
-    bound = spread @ hessian @ spread.T + (common * curvature) @ common.T
-    factor = np.linalg.cholesky(bound)
-    columns = np.linalg.inv(factor).reshape(n_coef * k, n_coef, k)  # rows of L^{-1}
-    matrix = scaling.to_coef(columns).reshape(n_coef * k, n_coef * k).T
-    identity = np.eye(n_coef * k).reshape(n_coef * k, n_coef, k)
-    inverse = factor.T @ scaling.from_coef(identity).reshape(n_coef * k, n_coef * k).T
-    return CoupledMetric(matrix, inverse)
+    rows = np.arange(n_coef)
+    bound[rows, :, rows, :] += (curvature / k)[:, None, None]  # the common directions
+    factor = np.linalg.cholesky(bound.reshape(size, size))
+    del bound
+    inverse = np.linalg.inv(factor)  # rows of L^{-1}: the columns of L^{-T}
+    del factor
+    # T = S L^{-T}: S on each column of L^{-T}, as on a coefficient array.
+    columns = scaling.to_coef(inverse.reshape(size, n_coef, k))
+    del inverse
+    return CoupledMetric(np.ascontiguousarray(columns.reshape(size, size).T))
 
 
 def make_metric(loss, kind, *, gram_rows=4096, coef=None):

@@ -31,6 +31,19 @@ WARM_ITERATIONS = 5
 __all__ = ["FitPlan", "metric_kind"]
 
 
+#: The Hessian's metric may keep at most this share of the data's bytes (a
+#: large dense fit keeps its peak extra memory within a quarter of X) ...
+METRIC_MEMORY = 0.08
+#: ... or this many bytes, whatever the data.
+SMALL_METRIC_BYTES = 4 << 20
+
+
+def _metric_bytes(loss):
+    """Bytes of the Hessian's metric: one matrix over a class (two classes) or all."""
+    size = (loss.n_features + loss.fit_intercept) * (1 if loss.n_outputs == 1 else loss.n_outputs)
+    return 8.0 * size * size * (1 if loss.n_outputs > 1 else 2)
+
+
 class _InUserCoordinates:
     """A solver callback that sees coefficients ``w``, not the solver's ``u``."""
 
@@ -109,6 +122,7 @@ class FitPlan:
             and "hessian" in loss.supports
             and hessian_size(loss) <= HESSIAN_SIZE
             and (loss.n_outputs == 1 or self.solver in ("momentum", "bb"))
+            and _metric_bytes(loss) <= max(METRIC_MEMORY * loss.data_nbytes, SMALL_METRIC_BYTES)
         )
         if hessian_metric and not strides:
             cost = hessian_work(loss)
