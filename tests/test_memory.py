@@ -3,7 +3,8 @@
 With few stored values per row, an array of ``n_samples`` numbers is a large
 part of the data (about a tenth on the matrix below), so what a fit keeps
 is counted in such arrays. The dense bound (at most 25% of ``X``) is checked
-in ``test_solvers.py``.
+in ``test_solvers.py``, and here on issue 15's 10-class problem, where the
+fit moves to the Hessian's coupled metric.
 """
 
 import tracemalloc
@@ -87,3 +88,26 @@ def test_csr_fit_with_three_classes_keeps_few_arrays_of_all_logits():
     np.testing.assert_allclose(
         model.predict_proba(X), reference.predict_proba(X), rtol=0, atol=1e-3
     )
+
+
+def test_the_coupled_hessian_metric_keeps_a_large_fit_within_a_quarter_of_x(monkeypatch):
+    # Issue 15's memory rule on its 10-class problem (100000 x 50, dense): the
+    # coarse problems, the Hessian's coupled metric and the full run together.
+    from sklearn.datasets import make_classification
+
+    from sklearn_logloss._solvers import _fit
+
+    X, y = make_classification(
+        100_000, 50, n_informative=20, n_classes=10, n_clusters_per_class=1, random_state=0
+    )
+    kinds = []
+    make_metric = _fit.make_metric
+
+    def recording(loss, kind, **kwargs):
+        kinds.append(kind)
+        return make_metric(loss, kind, **kwargs)
+
+    monkeypatch.setattr(_fit, "make_metric", recording)
+    peak = fit_peak(GDLogisticRegression(alpha=1e-4), X, y)
+    assert kinds[-2:] == ["gram", "hessian"]  # the measured fit moved to the metric
+    assert peak <= 0.25 * X.nbytes, f"peak {peak / X.nbytes:.1%} of X"

@@ -172,33 +172,3 @@ def test_after_coarse_problems_the_full_run_steps_in_the_hessian_metric(n_classe
     reference = LogisticRegression(C=1 / (1e-4 * n), tol=1e-10, max_iter=5000).fit(X, y)
     j_star = loss.objective(np.vstack([reference.coef_.T, reference.intercept_[None]]))
     assert (result.loss_history[-1] - j_star) / j_star <= 1e-6
-
-
-def test_the_coupled_metric_keeps_a_large_fit_within_a_quarter_of_x():
-    # Issue 15's memory rule on its 10-class problem (100000 x 50): the coarse
-    # problems, the Hessian's coupled metric and the full run together.
-    import tracemalloc
-
-    X, y = make_classification(
-        100_000, 50, n_informative=20, n_classes=10, n_clusters_per_class=1, random_state=0
-    )
-    model = GDLogisticRegression(alpha=1e-4)
-    calls = []
-    make_metric = _fit.make_metric
-
-    def recording(loss, kind, **kwargs):
-        calls.append(kind)
-        return make_metric(loss, kind, **kwargs)
-
-    tracemalloc.start()
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(_fit, "make_metric", recording)
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", ConvergenceWarning)
-                model.fit(X, y)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert calls == ["gram", "hessian"]
-    assert peak <= 0.25 * X.nbytes, f"peak {peak / X.nbytes:.1%} of X"
