@@ -116,6 +116,15 @@ def test_cpu_mode_runs_one_thread_and_wall_mode_the_defaults():
         assert race_peers.torch.get_num_threads() == bench_race.DEFAULT_TORCH_THREADS
 
 
+def test_cpu_mode_held_for_a_phase_is_not_switched_back_by_each_fit():
+    with bench_race.timing("cpu"):
+        with bench_race.timing("cpu") as clock:
+            assert clock is time.process_time
+        assert {lib["num_threads"] for lib in threadpool_info()} == {1}
+        if race_peers.torch is not None:
+            assert race_peers.torch.get_num_threads() == 1
+
+
 def test_sweep_stays_near_its_budget_when_a_peer_never_reaches_the_target():
     """A peer costing 2 ms of CPU an iteration that never converges: its sweep stops after
     about the budget (its fits capped by max_iter), not after 10000 iterations a fit."""
