@@ -108,3 +108,19 @@ def messy_csv(tmp_path_factory):
     from cli_helpers import write_messy_csv
 
     return write_messy_csv(tmp_path_factory.mktemp("messy"))
+
+
+@pytest.fixture
+def metric_calls(monkeypatch):
+    """The metrics the fit plan builds, recorded: ``(kind, loss, coef)`` per call."""
+    from sklearn_logloss._solvers import _fit
+
+    calls = []
+    make_metric = _fit.make_metric
+
+    def recording(loss, kind, **kwargs):
+        calls.append((kind, loss, kwargs.get("coef")))
+        return make_metric(loss, kind, **kwargs)
+
+    monkeypatch.setattr(_fit, "make_metric", recording)
+    return calls

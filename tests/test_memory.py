@@ -90,24 +90,15 @@ def test_csr_fit_with_three_classes_keeps_few_arrays_of_all_logits():
     )
 
 
-def test_the_coupled_hessian_metric_keeps_a_large_fit_within_a_quarter_of_x(monkeypatch):
+def test_the_coupled_hessian_metric_keeps_a_large_fit_within_a_quarter_of_x(metric_calls):
     # Issue 15's memory rule on its 10-class problem (100000 x 50, dense): the
     # coarse problems, the Hessian's coupled metric and the full run together.
     from sklearn.datasets import make_classification
 
-    from sklearn_logloss._solvers import _fit
-
     X, y = make_classification(
         100_000, 50, n_informative=20, n_classes=10, n_clusters_per_class=1, random_state=0
     )
-    kinds = []
-    make_metric = _fit.make_metric
-
-    def recording(loss, kind, **kwargs):
-        kinds.append(kind)
-        return make_metric(loss, kind, **kwargs)
-
-    monkeypatch.setattr(_fit, "make_metric", recording)
     peak = fit_peak(GDLogisticRegression(alpha=1e-4), X, y)
-    assert kinds[-2:] == ["gram", "hessian"]  # the measured fit moved to the metric
+    # The measured fit (after the warm-up one) moved to the metric.
+    assert [kind for kind, _, _ in metric_calls[-2:]] == ["gram", "hessian"]
     assert peak <= 0.25 * X.nbytes, f"peak {peak / X.nbytes:.1%} of X"

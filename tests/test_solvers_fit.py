@@ -10,7 +10,6 @@ from sklearn.linear_model import LogisticRegression
 
 from sklearn_logloss import GDLogisticRegression
 from sklearn_logloss._loss import make_loss
-from sklearn_logloss._solvers import _fit
 from sklearn_logloss._solvers._fit import WARM_ITERATIONS, FitPlan
 
 
@@ -19,22 +18,14 @@ def _loss(alpha=1e-4):
     return make_loss(X, y, np.ones(len(y)), n_classes=2, alpha=alpha, fit_intercept=True), X, y
 
 
-def test_small_two_class_fit_moves_to_the_hessian_metric_once(monkeypatch):
+def test_small_two_class_fit_moves_to_the_hessian_metric_once(metric_calls):
     loss, X, y = _loss()
-    kinds = []
-    make_metric = _fit.make_metric
-
-    def recording(loss, kind, **kwargs):
-        kinds.append((kind, kwargs.get("coef")))
-        return make_metric(loss, kind, **kwargs)
-
-    monkeypatch.setattr(_fit, "make_metric", recording)
     plan = FitPlan(loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=1000)
     seen = []
     result = plan.run(tol=1e-6, callback=lambda coef: seen.append(coef.copy()) and False)
-    assert [kind for kind, _ in kinds] == ["gram", "hessian"]
+    assert [kind for kind, _, _ in metric_calls] == ["gram", "hessian"]
     # The Hessian is taken where the first run ended, after its few iterations.
-    assert np.allclose(kinds[1][1], seen[WARM_ITERATIONS - 1])
+    assert np.allclose(metric_calls[1][2], seen[WARM_ITERATIONS - 1])
     assert result.converged and result.n_iter > WARM_ITERATIONS
     assert result.loss_history.shape == (result.n_iter + 1,) == (len(seen) + 1,)
     assert np.all(np.diff(result.loss_history) <= 1e-12)  # one descent, not two
@@ -114,23 +105,15 @@ def test_softmax_hessian_metric_is_a_change_of_coordinates_that_whitens_the_hess
         assert curvature == pytest.approx(1.0, rel=1e-3)
 
 
-def test_ill_conditioned_softmax_fit_moves_to_the_hessian_metric(monkeypatch):
+def test_ill_conditioned_softmax_fit_moves_to_the_hessian_metric(metric_calls):
     from sklearn.datasets import load_digits
 
     X, y = load_digits(return_X_y=True)  # raw pixels 0..16: slow in the bound's metric
     X, y = X[:600], y[:600]
-    kinds = []
-    make_metric = _fit.make_metric
-
-    def recording(loss, kind, **kwargs):
-        kinds.append(kind)
-        return make_metric(loss, kind, **kwargs)
-
-    monkeypatch.setattr(_fit, "make_metric", recording)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model = GDLogisticRegression(alpha=1e-4, max_iter=5000).fit(X, y)
-    assert kinds == ["gram", "hessian"]
+    assert [kind for kind, _, _ in metric_calls] == ["gram", "hessian"]
     reference = LogisticRegression(
         C=1 / (1e-4 * 600), solver="newton-cg", tol=1e-12, max_iter=1000
     ).fit(X, y)
@@ -148,27 +131,20 @@ def test_ill_conditioned_softmax_fit_moves_to_the_hessian_metric(monkeypatch):
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_after_coarse_problems_the_full_run_steps_in_the_hessian_metric(n_classes, monkeypatch):
+def test_after_coarse_problems_the_full_run_steps_in_the_hessian_metric(n_classes, metric_calls):
     # Coarse problems start the fit near the optimum: the Hessian there, on the
     # finest coarse problem's rows, is the full run's metric.
     n = 20000 if n_classes == 2 else 40000  # 20 samples per coefficient on every 8th
     X, y = make_classification(
         n, 60, n_informative=10, n_classes=n_classes, n_clusters_per_class=1, random_state=0
     )
-    calls = []
-    make_metric = _fit.make_metric
-
-    def recording(loss, kind, **kwargs):
-        calls.append((kind, loss.n_samples))
-        return make_metric(loss, kind, **kwargs)
-
-    monkeypatch.setattr(_fit, "make_metric", recording)
     loss = make_loss(X, y, np.ones(len(y)), n_classes=n_classes, alpha=1e-4, fit_intercept=True)
     plan = FitPlan(loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=1000)
+    calls = [(kind, loss.n_samples) for kind, loss, _ in metric_calls]
     assert calls[0] == ("gram", n)
     assert calls[1][0] == "hessian" and calls[1][1] < n  # a coarse problem's rows
     result = plan.run(tol=1e-6)
-    assert result.converged and len(calls) == 2  # no second move
+    assert result.converged and len(metric_calls) == 2  # no second move
     reference = LogisticRegression(C=1 / (1e-4 * n), tol=1e-10, max_iter=5000).fit(X, y)
     j_star = loss.objective(np.vstack([reference.coef_.T, reference.intercept_[None]]))
     assert (result.loss_history[-1] - j_star) / j_star <= 1e-6
