@@ -148,3 +148,41 @@ def test_after_coarse_problems_the_full_run_steps_in_the_hessian_metric(n_classe
     reference = LogisticRegression(C=1 / (1e-4 * n), tol=1e-10, max_iter=5000).fit(X, y)
     j_star = loss.objective(np.vstack([reference.coef_.T, reference.intercept_[None]]))
     assert (result.loss_history[-1] - j_star) / j_star <= 1e-6
+
+
+def test_the_move_to_the_hessian_metric_makes_no_check_where_the_first_run_ends(monkeypatch):
+    # The first run is cut short for the move: a certificate there (a Hessian
+    # at a point the fit moves on from) is wasted work.
+    from sklearn_logloss._solvers import _stopping
+
+    loss, X, y = _loss()
+    checked = []
+    check = _stopping.StoppingRule.check
+
+    def recording(rule, coef, **kwargs):
+        checked.append(rule.loss.metric.to_coef(coef))
+        return check(rule, coef, **kwargs)
+
+    monkeypatch.setattr(_stopping.StoppingRule, "check", recording)
+    seen = []
+    plan = FitPlan(loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=1000)
+    result = plan.run(tol=1e-6, callback=lambda coef: seen.append(coef.copy()) and False)
+    assert result.converged and not result.stopped and result.n_iter > WARM_ITERATIONS
+    assert checked  # the certificate was checked, but never at the move's point
+    assert not any(np.allclose(c, seen[WARM_ITERATIONS - 1], atol=1e-10) for c in checked)
+
+
+@pytest.mark.parametrize("at", [WARM_ITERATIONS - 1, WARM_ITERATIONS])
+def test_a_callback_stopping_at_or_before_the_move_stops_the_fit(at):
+    loss, X, y = _loss()
+    seen = []
+
+    def callback(coef):
+        seen.append(coef.copy())
+        return len(seen) == at
+
+    plan = FitPlan(loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=1000)
+    result = plan.run(tol=1e-6, callback=callback)
+    assert result.stopped and result.reason == "callback" and not result.converged
+    assert result.n_iter == at == len(seen)
+    assert np.allclose(result.coef, seen[-1])

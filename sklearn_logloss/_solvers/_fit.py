@@ -175,9 +175,12 @@ class FitPlan:
             return self._solve(self._start, self.max_iter, tol, callback)
         # Steps in the bound's metric, then, once, the metric of the Hessian
         # at the point reached: every update stays a gradient step in a
-        # fixed metric, which changes once.
-        first = self._solve(self._start, self._warm, tol, callback)
-        if first.reason != "max_iter":
+        # fixed metric, which changes once. The first run ends by a callback,
+        # not at max_iter, so the stopping rule makes no last check there.
+        stop = _StopAfter(self._warm, callback, self._to_coef)
+        first = self._solve(self._start, self._warm, tol, stop)
+        if not stop.moved or first.converged:
+            first.stopped = first.stopped and not stop.moved
             return first
         try:
             metric = make_metric(self.loss, "hessian", coef=first.coef)
@@ -193,7 +196,11 @@ class FitPlan:
     def _solve(self, start, max_iter, tol, callback, offset=0):
         from . import SOLVERS  # the registry imports this module's neighbours
 
-        if callback is not None and self.metric is not None:
+        if (
+            callback is not None
+            and self.metric is not None
+            and not isinstance(callback, _StopAfter)
+        ):
             callback = _InUserCoordinates(callback, self._to_coef)
         result = SOLVERS[self.solver](
             self._problem,
@@ -207,6 +214,27 @@ class FitPlan:
         )
         result.coef = np.asarray(self._to_coef(result.coef))
         return result
+
+
+class _StopAfter:
+    """A solver callback that ends the first run of a fit after ``n`` iterations.
+
+    Ending it by a callback, not at ``max_iter``, spares the stopping rule's
+    last check (a Hessian's certificate) at a point the fit moves on from.
+    The user's ``callback`` (given the user's coefficients) is called first;
+    when it asks to stop, the fit stops there (:attr:`moved` stays False).
+    """
+
+    def __init__(self, n, callback, to_coef):
+        self.n = n
+        self.callback = None if callback is None else _InUserCoordinates(callback, to_coef)
+        self.moved = False
+
+    def on_iteration(self, info):
+        if self.callback is not None and self.callback.on_iteration(info):
+            return True
+        self.moved = info.iteration >= self.n
+        return self.moved
 
 
 def convergence_message(result, solver, max_iter, tol, loss):
@@ -238,6 +266,15 @@ def convergence_message(result, solver, max_iter, tol, loss):
             "no certificate of the objective gap held there: the classes may be separable "
             "by the features, and then the log loss has no minimum (the weights grow "
             "without bound as it approaches 0). Set alpha > 0 for a finite model."
+        )
+    if result.reason == "estimate":
+        return (
+            f"{head} stopped after {result.n_iter} iteration(s) where the estimated "
+            f"relative objective gap fell to {gap:.2e}, below tol={tol:.1e}, but no bound "
+            "backs it: without a penalty (alpha=0) only the Hessian certifies the gap, and "
+            f"its {hessian_size(loss)} coefficients are too many to form it. The classes "
+            "may also be separable by the features, and then the log loss has no minimum. "
+            "Set alpha > 0 for a certified fit."
         )
     if result.reason == "rounding":
         return (
