@@ -200,3 +200,36 @@ def test_power_iteration_has_no_overflow_where_the_products_are_finite():
         loss = LinearLogLoss(X, codes, weight, n_classes=2, alpha=0.0, fit_intercept=False)
         huge = LinearLogLoss(X * 1e100, codes, weight, n_classes=2, alpha=0.0, fit_intercept=False)
         assert huge.lipschitz_bound() == pytest.approx(1e200 * loss.lipschitz_bound(), rel=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_equal_weights_are_one_number_with_the_same_objective(n_classes, sparse):
+    # Equal weights are kept as a view of one number (an array of them is a
+    # tenth of sparse data with few values per row); the objective, gradient
+    # and subsamples are those of the same weights given unequal by a hair
+    # (an ordinary array), and of sklearn's log loss.
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 4))
+    y = rng.permutation(np.arange(300) % n_classes)
+    X = sp.csr_matrix(X) if sparse else X
+    model = dict(n_classes=n_classes, alpha=0.1, fit_intercept=True)
+    equal = _loss.make_loss(X, y, np.full(300, 3.0), **model)
+    almost = np.full(300, 3.0)
+    almost[0] = np.nextafter(3.0, 4.0)
+    unequal = _loss.make_loss(X, y, almost, **model)
+    assert equal._weight.strides == (0,) and unequal._weight.strides != (0,)
+    coef = rng.standard_normal(equal.coef_shape)
+    value, grad = equal.objective_gradient(coef)
+    ref_value, ref_grad = unequal.objective_gradient(coef)
+    assert_allclose(value, ref_value, rtol=1e-14)
+    assert_allclose(grad, ref_grad, rtol=1e-12, atol=1e-15)
+    logits = np.asarray(X @ coef[:-1] + coef[-1])
+    proba = np.column_stack([0 * logits[:, 0], logits[:, 0]]) if n_classes == 2 else logits
+    expected = log_loss(y, np.exp(proba - np.logaddexp.reduce(proba, axis=1, keepdims=True)))
+    assert_allclose(value - 0.05 * np.sum(coef[:-1] ** 2), expected, rtol=1e-12)
+    coarse, ref_coarse = equal.subsample(3), unequal.subsample(3)
+    assert coarse._weight.strides == (0,)
+    assert_allclose(coarse.objective(coef), ref_coarse.objective(coef), rtol=1e-14)

@@ -55,7 +55,7 @@ class ArrayAPILinearLogLoss(InMemoryLoss):
         self.dtype = np.dtype(np.float32 if X.dtype == xp.float32 else np.float64)
         self.n_features = X.shape[1]
         self._init_model(y, sample_weight, n_classes, alpha, fit_intercept, weight_unit)
-        self._device_weight = xp.asarray(self._weight, device=device)
+        self._device_weight = xp.asarray(np.ascontiguousarray(self._weight), device=device)
         self._target = linear.targets(self._codes, self.n_outputs, self.dtype, xp, device)
 
     def _to_device(self, coef):

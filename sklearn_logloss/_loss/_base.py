@@ -18,7 +18,7 @@ import numpy as np
 from ._curvature import curvature_sums, max_quadratic_form
 from ._linear import BLOCK_BYTES
 
-__all__ = ["InMemoryLoss", "LogLoss", "power_iteration"]
+__all__ = ["InMemoryLoss", "LogLoss", "is_uniform", "power_iteration", "uniform_weights"]
 
 
 class LogLoss:
@@ -114,7 +114,14 @@ class LogLoss:
         if weight_unit is None:
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
             self.weight_sum = float(sample_weight.sum())
-            self._weight = (sample_weight / self.weight_sum).astype(self.dtype)
+            if sample_weight.size and sample_weight.min() == sample_weight.max():
+                # Equal weights: one number, read through a view of stride 0
+                # (with few values per row an array of them would be a tenth
+                # of sparse data). The same values as dividing each weight.
+                one = (sample_weight[:1] / self.weight_sum).astype(self.dtype)
+                self._weight = uniform_weights(one[0], sample_weight.size)
+            else:
+                self._weight = (sample_weight / self.weight_sum).astype(self.dtype)
             self._scale = 1.0
         else:
             self._weight = np.asarray(sample_weight, dtype=self.dtype)
@@ -251,6 +258,24 @@ class LogLoss:
         return gram / total
 
 
+def uniform_weights(value, size):
+    """``size`` equal weights ``value``: a read-only view of one number (stride 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weight = uniform_weights(np.float64(0.25), 4)
+    >>> weight.tolist(), weight.strides, is_uniform(weight)
+    ([0.25, 0.25, 0.25, 0.25], (0,), True)
+    """
+    return np.broadcast_to(np.asarray(value), (size,))
+
+
+def is_uniform(weight):
+    """Whether ``weight`` is a view of one number (from :func:`uniform_weights`)."""
+    return isinstance(weight, np.ndarray) and weight.ndim == 1 and weight.strides == (0,)
+
+
 def power_iteration(operator, size, *, n_iter, rtol):
     """The largest eigenvalue of a symmetric positive semi-definite ``operator``.
 
@@ -381,8 +406,11 @@ class InMemoryLoss(LogLoss):
         problem could lack a minimizer).
         """
         # A contiguous copy of every stride-th normalized weight (not a strided
-        # view: the pointwise kernels stream it), not normalized again.
-        codes, weight = self._codes[::stride], np.ascontiguousarray(self._weight[::stride])
+        # view: the pointwise kernels stream it; equal weights stay one
+        # number), not normalized again.
+        codes, weight = self._codes[::stride], self._weight[::stride]
+        if not is_uniform(weight):
+            weight = np.ascontiguousarray(weight)
         if np.bincount(codes, weights=weight, minlength=self.n_classes).min() <= 0:
             return None
         return type(self)(
