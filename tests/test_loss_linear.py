@@ -14,6 +14,9 @@ from scipy.special import expit, log_expit, log_softmax, softmax
 
 from sklearn_logloss._loss._linear import (
     block_sums,
+    csr_rows_gradient,
+    csr_rows_logits,
+    csr_rows_sliceable,
     gram_product,
     hessian_form_sums,
     linear_logits,
@@ -186,3 +189,32 @@ def test_hessian_form_sums_equal_the_explicit_formula(n_outputs, variant):
         result = hessian_form_sums(proba, directions, weight, forms, pairwise=pairwise, work=work)
     assert result is forms  # added in place into the given float64 array
     assert_allclose(forms, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_csr_row_ranges_multiply_like_the_sliced_rows(n_outputs, dtype, fit_intercept):
+    # Products on a range of rows of CSR data, read in place, equal those of
+    # the rows sliced out (a copy), for the logits and the gradient.
+    rng = np.random.default_rng(0)
+    X = sp.random(120, 9, density=0.3, format="csr", random_state=0, dtype=dtype)
+    assert csr_rows_sliceable(X) and csr_rows_sliceable(sp.csr_array(X))
+    assert not csr_rows_sliceable(X.tocsc()) and not csr_rows_sliceable(X.toarray())
+    coef = rng.standard_normal((9 + fit_intercept, n_outputs)).astype(dtype)
+    out = np.full((n_outputs, 50), np.nan, dtype=dtype)
+    csr_rows_logits(X, 40, 90, coef, fit_intercept, out)
+    expected = linear_logits(X[40:90], coef, fit_intercept)
+    assert_allclose(out, expected, rtol=1e-6 if dtype == np.float32 else 1e-13)
+    zero = np.zeros_like(coef)
+    zero[-1] = 2.0 if fit_intercept else 0.0  # the intercepts' row (no product with X)
+    csr_rows_logits(X, 40, 90, zero, fit_intercept, out)
+    assert_allclose(out, 2.0 * fit_intercept)
+    residuals = rng.standard_normal((n_outputs, 50)).astype(dtype)
+    grad = np.ones(coef.shape)
+    csr_rows_gradient(X, 40, 90, residuals, fit_intercept, grad)
+    rows = X[40:90].toarray().astype(np.float64)
+    expected = residuals.astype(np.float64) @ rows
+    if fit_intercept:
+        expected = np.column_stack([expected, residuals.sum(axis=1)])
+    assert_allclose(grad, 1.0 + expected.T, rtol=1e-5 if dtype == np.float32 else 1e-12)

@@ -18,7 +18,9 @@ import scipy.sparse as sp
 from . import _linear
 from ._base import InMemoryLoss
 from ._linear import (
-    block_sums,
+    csr_rows_gradient,
+    csr_rows_logits,
+    csr_rows_sliceable,
     data_gradient,
     gram_product,
     gram_sums,
@@ -99,17 +101,24 @@ class LinearLogLoss(InMemoryLoss):
         max_rows = max(4096, self.data_nbytes // (16 * per_row))
         self._bounds = row_blocks(X, _linear.BLOCK_BYTES, max_rows=max_rows)
         rows = self._bounds[0][1] - self._bounds[0][0] if self._bounds else 1
+        # CSR rows are multiplied in place, a range at a time (no copy of
+        # them): their blocks are the pointwise chunks below.
+        self._csr = csr_rows_sliceable(X)
         # One block of all rows of data that cannot be sliced without a copy
-        # (sparse, Fortran-ordered): its logits are made per call, not kept.
-        self._whole = not rows_sliceable(X)
+        # (CSC, Fortran-ordered): its logits are made per call, not kept.
+        self._whole = not (self._csr or rows_sliceable(X))
         # Rows swept at once by the pointwise passes (two classes: at most
         # CHUNK_ROWS; more: a block; in one block of all rows, an eighth of
         # them beyond 8192), so that their scratch stays in the cache and
         # small next to the data and the solvers' arrays of all logits.
         self._chunk = max(1, min(CHUNK_ROWS, rows) if self.n_outputs == 1 else rows)
-        if self._whole:
+        if self._whole or self._csr:
             self._chunk = min(self._chunk, max(1024, rows // 8))
-        if rows > self._chunk:  # blocks of whole chunks
+        if self._csr:  # a block a chunk
+            rows = self._chunk
+            n_rows = X.shape[0]
+            self._bounds = [(a, min(a + rows, n_rows)) for a in range(0, n_rows, rows)]
+        elif rows > self._chunk:  # blocks of whole chunks
             rows = rows // self._chunk * self._chunk
             self._bounds = row_blocks(X, _linear.BLOCK_BYTES, max_rows=rows)
         self._rows_per_block = rows
@@ -122,6 +131,22 @@ class LinearLogLoss(InMemoryLoss):
 
     def _rows(self, start, stop):
         return self.X if stop - start == self.X.shape[0] else self.X[start:stop]
+
+    def _block_logits(self, start, stop, coef, out):
+        """:func:`~._linear.linear_logits` of a block (into ``out``, or a new array if None)."""
+        if self._csr:
+            return csr_rows_logits(self.X, start, stop, coef, self.fit_intercept, out)
+        return linear_logits(self._rows(start, stop), coef, self.fit_intercept, out=out)
+
+    def _add_block_gradient(self, start, stop, residuals, grad):
+        """Add the block's :func:`~._linear.data_gradient` into the float64 ``grad``."""
+        if self._csr:
+            return csr_rows_gradient(self.X, start, stop, residuals, self.fit_intercept, grad)
+        return data_gradient(self._rows(start, stop), residuals, self.fit_intercept, out=grad)
+
+    def _product_blocks(self):
+        """Blocks for the products that are not per-iteration (all rows of CSR data at once)."""
+        return [(0, self.X.shape[0])] if self._csr else self._bounds
 
     def _blocks(self):
         """``(start, stop, logits buffer, work buffer, target)`` per block.
@@ -141,16 +166,13 @@ class LinearLogLoss(InMemoryLoss):
         grad = np.zeros(self.coef_shape, dtype=np.float64) if gradient else None
         total = 0.0
         for start, stop, logits, work, target in self._blocks():
-            total += block_sums(
-                self._rows(start, stop),
-                target,
-                self._weight[start:stop],
-                coef,
-                self.fit_intercept,
-                grad=grad,
-                logits=logits,
-                work=work,
-            )[0]
+            logits = self._block_logits(start, stop, coef, logits)
+            loss_sum, residuals = loss_gradient(
+                logits, target, self._weight[start:stop], gradient=gradient, work=work
+            )
+            total += loss_sum
+            if gradient:
+                self._add_block_gradient(start, stop, residuals, grad)
         return total, grad
 
     # Logit space. The logits are linear in the coefficients, so a solver that
@@ -166,11 +188,10 @@ class LinearLogLoss(InMemoryLoss):
         coef = np.asarray(coef, dtype=self.dtype)
         if out is None:
             out = self.empty_logits()
-        if self.n_outputs == 1 or self._whole:
+        if not self._csr and (self.n_outputs == 1 or self._whole):
             return linear_logits(self.X, coef, self.fit_intercept, out=out)
-        for start, stop in self._bounds:  # more classes: temporaries of a block only
-            rows = self._rows(start, stop)
-            linear_logits(rows, coef, self.fit_intercept, out=out[:, start:stop])
+        for start, stop in self._bounds:  # temporaries of a block only
+            self._block_logits(start, stop, coef, out[:, start:stop])
         return out
 
     def _empty(self, shape):
@@ -243,7 +264,7 @@ class LinearLogLoss(InMemoryLoss):
         grad = np.zeros(self.coef_shape, dtype=np.float64)
 
         def add_gradient(start, stop, residuals, proba):
-            data_gradient(self._rows(start, stop), residuals, self.fit_intercept, out=grad)
+            self._add_block_gradient(start, stop, residuals, grad)
 
         return self._finish(coef, self._logit_pass(logits, proba_out, add_gradient), grad)
 
@@ -278,7 +299,7 @@ class LinearLogLoss(InMemoryLoss):
         chunk = self._chunk
         proba = np.empty((k, chunk), dtype=self.dtype)
         for start, stop, logits, work, target in self._blocks():
-            logits = linear_logits(self._rows(start, stop), coef, self.fit_intercept, out=logits)
+            logits = self._block_logits(start, stop, coef, logits)
             weight = self._weight[start:stop]
             for first in range(0, stop - start, chunk):
                 rows = slice(first, first + chunk)
@@ -330,14 +351,14 @@ class LinearLogLoss(InMemoryLoss):
     def _weighted_sq_norm_sum(self):
         return sum(
             weighted_sq_norm_sum(self._rows(start, stop), self._weight[start:stop])
-            for start, stop in self._bounds
+            for start, stop in self._product_blocks()
         )
 
     def _gram_product(self, v):
         """``Xt^T S Xt v / sum(s)`` (float64 ``v`` of ``n_features + fit_intercept``)."""
         return sum(
             gram_product(self._rows(start, stop), self._weight[start:stop], v, self.fit_intercept)
-            for start, stop in self._bounds
+            for start, stop in self._product_blocks()
         )
 
     def _moment_sums(self):
