@@ -226,6 +226,34 @@ def test_any_problem_reaches_the_optimum_or_warns(
     _fit_is_right_or_warns(model, X, y, alpha, sample_weight=weights)
 
 
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    log_scales=st.lists(st.floats(-6, 8), min_size=6, max_size=6),
+    log_alpha=st.one_of(st.none(), st.floats(-12, 8)),
+    n_classes=st.sampled_from([2, 3, 7]),
+    seed=st.integers(0, 2**16),
+)
+def test_past_the_hessians_reach_any_problem_reaches_the_optimum_or_warns(
+    log_scales, log_alpha, n_classes, seed
+):
+    # Past 1024 coefficients the Hessian's certificate is out of reach: only
+    # the penalty's bound (alpha > 0) may end a fit, or it warns. The limit is
+    # lowered to 0 here so that small problems take that path.
+    from sklearn_logloss._solvers import _stopping
+
+    X, y = make_classification(
+        150, 6, n_informative=6, n_redundant=0, n_classes=n_classes,
+        n_clusters_per_class=1, flip_y=0.05, random_state=seed,
+    )  # fmt: skip
+    X = X * 10.0 ** np.asarray(log_scales)
+    alpha = 0.0 if log_alpha is None else 10.0**log_alpha
+    reference = _reference(X, y, alpha)  # with the Hessian: a certified optimum
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_stopping, "HESSIAN_SIZE", 0)
+        model = GDLogisticRegression(alpha=alpha, max_iter=3000)
+        _fit_is_right_or_warns(model, X, y, alpha, reference=reference)
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(log_weight=st.floats(-300, 300), seed=st.integers(0, 2**16))
 def test_uniform_weights_of_any_size_give_the_unit_weight_model(log_weight, seed):

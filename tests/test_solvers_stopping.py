@@ -53,3 +53,76 @@ def test_stopping_rule_estimates_the_gap_from_the_smallest_secant_curvature():
     assert cold.gap_estimate == np.inf
     # A gradient at tol times its norm at zero stops the solver (a zero minimum).
     assert cold(zero, 1.0, 0.99e-3 * start)
+
+
+def _without_the_hessian(monkeypatch):
+    """Make every problem too large for the Hessian's certificate (as past 1024 coefficients)."""
+    from sklearn_logloss._solvers import _stopping
+
+    monkeypatch.setattr(_stopping, "HESSIAN_SIZE", 0)
+
+
+def _recorded_stops(monkeypatch):
+    """A list that receives ``(certified_gap, tol, uncertified)`` at every stop the rule allows."""
+    stops = []
+    check = StoppingRule.check
+
+    def recording(self, coef, *, estimate=True):
+        done = check(self, coef, estimate=estimate)
+        if done:
+            stops.append((self.certified_gap, self.tol, self.uncertified))
+        return done
+
+    monkeypatch.setattr(StoppingRule, "check", recording)
+    return stops
+
+
+@pytest.mark.parametrize("solver", ["momentum", "agd", "bb", "gd"])
+def test_without_the_hessian_a_stop_with_a_penalty_is_certified(monkeypatch, solver):
+    # Issue 14: past the Hessian's reach, a run with alpha > 0 used to stop
+    # once the estimate in the metric of its steps was 10 times below tol:
+    # on wide unscaled data the penalty's bound there was 30x above tol.
+    # Now only the bound ends it (or max_iter, with a warning).
+    import warnings
+
+    from sklearn.datasets import make_classification
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_logloss import GDLogisticRegression
+
+    _without_the_hessian(monkeypatch)
+    stops = _recorded_stops(monkeypatch)
+    X, y = make_classification(400, 60, n_informative=20, random_state=0)
+    X[:, 0] *= 1e4
+    X[:, 1] = np.random.default_rng(0).lognormal(10, 1, 400)  # an income column
+    model = GDLogisticRegression(alpha=1e-4, solver=solver, max_iter=20_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X, y)
+    assert stops, "the fit ended without the rule's consent"
+    for certified, tol, uncertified in stops:
+        assert certified <= tol and uncertified is None
+
+
+def test_without_the_hessian_or_a_penalty_a_stop_warns(monkeypatch):
+    # alpha = 0 past the Hessian's reach: nothing bounds the gap (separable
+    # data have no minimum), so the stop on the estimate or the gradient's fall
+    # says so instead of passing for convergence.
+    from sklearn.datasets import make_classification
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_logloss import GDLogisticRegression
+
+    _without_the_hessian(monkeypatch)
+    X, y = make_classification(400, 10, n_redundant=0, flip_y=0.2, random_state=0)
+    model = GDLogisticRegression(alpha=0.0)
+    with pytest.warns(ConvergenceWarning, match="no bound backs it|no certificate"):
+        model.fit(X, y)
+    assert np.all(np.isfinite(model.coef_))
+    # With the Hessian in reach the same fit is certified, and silent.
+    monkeypatch.undo()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        GDLogisticRegression(alpha=0.0).fit(X, y)

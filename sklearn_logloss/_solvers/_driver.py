@@ -56,9 +56,11 @@ class SolverResult:
         Why the run ended: ``"converged"``, ``"max_iter"``, ``"callback"``,
         ``"rounding"`` (no step decreased the objective beyond rounding, and
         the gap could not be certified there), ``"no_direction"`` (no
-        descent direction was found) or ``"gradient_floor"`` (``alpha = 0``:
+        descent direction was found), ``"gradient_floor"`` (``alpha = 0``:
         the gradient fell to ``tol`` times its norm at zero where no
-        certificate held, as on separable data).
+        certificate held, as on separable data) or ``"estimate"`` (``alpha =
+        0``, the Hessian out of reach: the estimated gap fell below ``tol``,
+        which no bound backs).
 
     Examples
     --------
@@ -290,7 +292,8 @@ class Solver:
             converged = rule.check(self.coef, estimate=False)
         coef = self.coef
         if converged and rule.uncertified:
-            converged, reason = False, "gradient_floor"
+            converged = False
+            reason = "gradient_floor" if rule.uncertified == "floor" else "estimate"
         if converged:
             reason = "converged"
             if rule.final is not None and rule.final[1] <= self.objective:

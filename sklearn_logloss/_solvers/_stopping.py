@@ -40,12 +40,13 @@ multiplies the quantity by the ratio of the certificate's value to it, so
 the next check comes when the certificate is expected to pass. A run that
 reaches ``max_iter`` is checked once more there.
 
-**Where neither certificate is in reach** (too many coefficients for the
-Hessian, and ``alpha = 0`` or a small ``alpha`` next to large feature
-scales), a preconditioned run stops once the estimate, in the metric of its
-steps, is ``10`` times below ``tol``; without a penalty, also when the
-gradient has fallen to ``tol`` times its norm at zero. The result reports
-the estimate then.
+**Where no certificate is in reach** (``alpha = 0`` and the Hessian too large,
+or a point where neither passed), a fit with ``alpha > 0`` goes on until the
+penalty's certificate passes, or ``max_iter``; with ``alpha = 0`` it ends
+where the gradient has fallen to ``tol`` times its norm at zero, or, the
+Hessian out of reach, where the estimate is below ``tol``, and says so
+(:attr:`StoppingRule.uncertified`): the driver warns. An estimate never
+ends a fit silently.
 """
 
 import math
@@ -59,8 +60,6 @@ __all__ = ["StoppingRule", "best_intercepts", "certify", "curvature_certificate"
 
 _TINY = float(np.finfo(np.float64).tiny)
 _EPS = float(np.finfo(np.float64).eps)
-#: Where the bound cannot be met, the estimate must be this many times below ``tol``.
-ESTIMATE_MARGIN = 10.0
 #: The curvature certificate's matrices (Hessian, factor, inverses) may take this
 #: many bytes on data of at most :data:`SMALL_DATA_BYTES`, else 5% of the data.
 HESSIAN_BYTES = 16 << 20
@@ -304,10 +303,11 @@ class StoppingRule:
         The bound of the last check that gave one (``inf`` before).
     has_hessian : bool
         Whether the Hessian's certificate is within reach.
-    uncertified : bool
-        Whether the rule stopped on the gradient's fall alone (``alpha = 0``)
-        where the Hessian's certificate was in reach and did not pass (the
-        data may be separable).
+    uncertified : {None, "floor", "estimate"}
+        Why the rule stopped without a certificate (``alpha = 0`` only; the
+        data may be separable): ``"floor"``, the gradient fell to ``tol``
+        times its norm at zero; ``"estimate"``, the estimate fell below
+        ``tol`` where the Hessian is out of reach. None after a certified stop.
     final : tuple or None
         ``(coef, objective)`` of the point that passed the certificate.
 
@@ -342,7 +342,7 @@ class StoppingRule:
         self._objective = np.inf
         self.final = None
         self._last = None
-        self.uncertified = False
+        self.uncertified = None
         self._setup_hessian(loss)
         # A warm start (after coarse problems, say) pays a pass for grad J(0),
         # the scale of the floor and of rounding, and a first curvature. With
@@ -444,20 +444,18 @@ class StoppingRule:
             if alpha_bound <= self.tol:
                 self.final = (coef, objective)
                 return True
-        if not self.can_certify and self.grad_norm <= self.floor:
-            # alpha = 0: the gradient has fallen to tol times its norm at zero.
-            # Separable data have no minimum (J* = 0 is approached as the
-            # weights grow): no relative gap is ever certified there. Where the
-            # Hessian's certificate was in reach and did not pass, say so.
-            self.uncertified = self.has_hessian
-            return True
-        if not self.has_hessian:
-            if not self.can_certify:  # alpha = 0 and no Hessian: the estimate decides
-                return self.gap_estimate <= self.tol
-            if estimate and self.metric_steps and self.gap_estimate <= self.tol / ESTIMATE_MARGIN:
-                # The bound is loose where alpha is small next to the features'
-                # scales; the estimate in the steps' metric decides, with a margin.
-                self.final = (coef, objective)
+        if not self.can_certify:
+            # alpha = 0 and no certificate passed: separable data have no
+            # minimum (J* = 0 is approached as the weights grow), so no
+            # relative gap is certified without the Hessian. The run ends where
+            # the gradient has fallen to tol times its norm at zero or, with
+            # the Hessian out of reach, where the estimate is below tol; the
+            # driver then warns (never a silent stop on an estimate).
+            if self.grad_norm <= self.floor:
+                self.uncertified = "floor"
+                return True
+            if estimate and not self.has_hessian and self.gap_estimate <= self.tol:
+                self.uncertified = "estimate"
                 return True
         if 0 < self._trigger < np.inf and bound < np.inf:
             # Check next where the trigger, so corrected, meets tol. The ratio
