@@ -105,15 +105,26 @@ def test_softmax_hessian_metric_is_a_change_of_coordinates_that_whitens_the_hess
         assert curvature == pytest.approx(1.0, rel=1e-3)
 
 
-def test_ill_conditioned_softmax_fit_moves_to_the_hessian_metric(metric_calls):
+@pytest.mark.parametrize("class_blocks", [True, False])
+def test_ill_conditioned_softmax_fit_moves_to_the_hessian_metric(
+    class_blocks, metric_calls, monkeypatch
+):
+    # The coupled Hessian of 10 classes is costly here: the fit moves to its
+    # class blocks' metric, or to the coupled one where the blocks cannot be
+    # formed (once the iterations have cost as much as it).
     from sklearn.datasets import load_digits
 
+    from sklearn_logloss._solvers import _fit
+
+    if not class_blocks:
+        monkeypatch.setattr(_fit, "has_class_blocks", lambda loss: False)
     X, y = load_digits(return_X_y=True)  # raw pixels 0..16: slow in the bound's metric
     X, y = X[:600], y[:600]
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model = GDLogisticRegression(alpha=1e-4, max_iter=5000).fit(X, y)
-    assert [kind for kind, _, _ in metric_calls] == ["gram", "hessian"]
+    move = "class_blocks" if class_blocks else "hessian"
+    assert [kind for kind, _, _ in metric_calls] == ["gram", move]
     reference = LogisticRegression(
         C=1 / (1e-4 * 600), solver="newton-cg", tol=1e-12, max_iter=1000
     ).fit(X, y)

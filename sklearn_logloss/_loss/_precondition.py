@@ -131,6 +131,9 @@ class CoupledMetric:
     ``(n_coef, n_outputs)`` or on a stack of them; the results are float64.
     """
 
+    #: ``T`` acts on whole coefficient arrays, not on each class column alike.
+    couples_classes = True
+
     def __init__(self, matrix):
         self.matrix = matrix
 
@@ -249,14 +252,20 @@ def _coupled_hessian_metric(loss, scaling, hessian):
 
 
 def make_metric(loss, kind, *, gram_rows=4096, coef=None):
-    """The metric of ``kind`` (``"diagonal"``, ``"gram"`` or ``"hessian"``) for ``loss``.
+    """The metric of ``kind`` (``"diagonal"``, ``"gram"``, ``"hessian"``, ``"class_blocks"``).
 
     ``"gram"`` computes the curvature bound on every ``k``-th row, ``k`` the
     largest stride keeping at least ``gram_rows`` rows (and 16 per
     coefficient). ``"hessian"`` factors the Hessian of ``J`` at ``coef``
     (user's coordinates), with the penalty; for the softmax it couples the
-    classes (:class:`CoupledMetric`).
+    classes (:class:`CoupledMetric`); ``"class_blocks"`` only the softmax's
+    class blocks of the Hessian at ``coef``
+    (:func:`~._class_metric.class_block_metric`).
     """
+    if kind == "class_blocks":
+        from ._class_metric import class_block_metric  # it builds on this module
+
+        return class_block_metric(loss, coef)
     if kind == "hessian":
         scaling = standardizing_metric(loss)
         hessian = hessian_in(loss, coef, scaling)[2]
@@ -355,9 +364,8 @@ class PreconditionedLoss:
         c = base._curvature()
         # The bound acts on each class column alike: a per-class metric needs
         # one column; a coupled one, whole coefficient arrays.
-        shape = (
-            self.coef_shape if isinstance(self.metric, CoupledMetric) else (self.coef_shape[0], 1)
-        )
+        coupled = getattr(self.metric, "couples_classes", False)
+        shape = self.coef_shape if coupled else (self.coef_shape[0], 1)
 
         def bound_product(v):
             w = self.metric.to_coef(v.reshape(shape))

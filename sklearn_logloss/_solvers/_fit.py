@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from .._loss._class_metric import class_block_work, has_class_blocks
 from .._loss._precondition import PreconditionedLoss, make_metric
 from ._policy import auto_solver, coarse_start, coarse_strides, metric_kind
 from ._stopping import (
@@ -38,9 +39,15 @@ METRIC_MEMORY = 0.08
 SMALL_METRIC_BYTES = 4 << 20
 
 
-def _metric_bytes(loss):
-    """Bytes of the Hessian's metric: one matrix over a class (two classes) or all."""
-    size = (loss.n_features + loss.fit_intercept) * (1 if loss.n_outputs == 1 else loss.n_outputs)
+def _metric_bytes(loss, blocks=False):
+    """Bytes of the Hessian's metric: one matrix over a class (two classes) or all.
+
+    With ``blocks``, of the class blocks' metric: three matrices per class.
+    """
+    n_coef = loss.n_features + loss.fit_intercept
+    if blocks:
+        return 8.0 * 3 * loss.n_outputs * n_coef * n_coef
+    size = n_coef * (1 if loss.n_outputs == 1 else loss.n_outputs)
     return 8.0 * size * size * (1 if loss.n_outputs > 1 else 2)
 
 
@@ -124,8 +131,22 @@ class FitPlan:
             and (loss.n_outputs == 1 or self.solver in ("momentum", "bb"))
             and _metric_bytes(loss) <= max(METRIC_MEMORY * loss.data_nbytes, SMALL_METRIC_BYTES)
         )
-        if hessian_metric and not strides:
-            cost = hessian_work(loss)
+        # The softmax's coupled Hessian costs K (K + 1) / 2 Gram matrices; its
+        # class blocks, K: where the coupled one is costly, the fit moves to
+        # the blocks' metric instead (dense NumPy data).
+        class_blocks = (
+            kind == "gram"
+            and loss.alpha > 0
+            and self.solver in ("momentum", "bb")
+            and has_class_blocks(loss)
+            and _metric_bytes(loss, blocks=True)
+            <= max(METRIC_MEMORY * loss.data_nbytes, SMALL_METRIC_BYTES)
+        )
+        self._move = "hessian"
+        if not strides and (hessian_metric or class_blocks):
+            cost = hessian_work(loss) if hessian_metric else math.inf
+            if cost > HESSIAN_FREE_WORK and class_blocks:
+                self._move, cost = "class_blocks", class_block_work(loss)
             self._warm = WARM_ITERATIONS
             if cost > HESSIAN_FREE_WORK:
                 self._warm = max(WARM_ITERATIONS, math.ceil(cost / gradient_work(loss)))
@@ -183,7 +204,7 @@ class FitPlan:
             first.stopped = first.stopped and not stop.moved
             return first
         try:
-            metric = make_metric(self.loss, "hessian", coef=first.coef)
+            metric = make_metric(self.loss, self._move, coef=first.coef)
         except np.linalg.LinAlgError:  # a singular Hessian: keep the bound's metric
             metric = self.metric
         self.metric, self._problem = metric, PreconditionedLoss(self.loss, metric)
