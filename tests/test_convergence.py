@@ -274,3 +274,19 @@ def test_the_reported_bound_holds(n_classes):
         model = GDLogisticRegression(alpha=1e-3, tol=tol).fit(X, y)
         gap = (_objective(X, y, model.coef_, model.intercept_, 1e-3) - reference) / reference
         assert gap <= tol * 1.01 + 1e-13
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_collinear_features_without_a_penalty_fit_silently(n_classes):
+    # Every level of a one-hot encoding and a constant column, next to the
+    # intercept: the Hessian is singular along directions the log loss does
+    # not see, and without a penalty the Hessian's certificate holds on the
+    # others. It used to fail there and the fit warned of separable classes.
+    rng = np.random.default_rng(0)
+    X, y = make_classification(400, 5, n_classes=n_classes, n_informative=3, random_state=0)
+    y = np.where(rng.random(400) < 0.3, rng.integers(0, n_classes, 400), y)  # not separable
+    levels = rng.integers(0, 4, 400)
+    X = np.hstack([X, np.eye(4)[levels], np.ones((400, 1))])
+    model = GDLogisticRegression(alpha=0.0)
+    gap, warned = _fit_is_right_or_warns(model, X, y, 0.0)
+    assert not warned and gap <= model.tol

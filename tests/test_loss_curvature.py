@@ -152,3 +152,23 @@ def test_certificate_is_tight_near_the_optimum(n_classes, alpha):
         true_gap = (objective - optimum) / objective
         assert status == "certified"
         assert true_gap <= gap <= 1.5 * true_gap + 1e-13
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n_classes=st.sampled_from([2, 3]), steps=st.integers(0, 300), seed=st.integers(0, 99))
+def test_certificate_on_collinear_features_is_never_below_the_true_gap(n_classes, steps, seed):
+    # Without a penalty, a column repeated (times 3) and a constant column
+    # next to the intercept make H singular; the bound is taken on the
+    # directions the data see (J does not change along the others).
+    _, X, y, weights = _problem(n_classes, alpha=0.0, seed=seed)
+    X = np.hstack([X, 3.0 * X[:, :1], np.ones((X.shape[0], 1))])
+    loss = make_loss(X, y, weights, n_classes=n_classes, alpha=0.0, fit_intercept=True)
+    run = SOLVERS["momentum"](
+        loss, loss.init_coef(), learning_rate="auto", max_iter=steps, tol=0.0
+    )
+    gap, status, objective = curvature_certificate(loss, run.coef, standardizer(loss), tol=1.0)
+    if steps >= 100:  # near the optimum: the bound applies (it used to fail to factor H)
+        assert status == "certified"
+    if status == "certified":
+        true_gap = (objective - _optimum(loss, X, y, weights, 0.0)) / objective
+        assert true_gap <= gap * (1 + 1e-6) + 1e-13

@@ -226,6 +226,26 @@ def hessian_work(loss):
     return 0.5 * (rows * (r * (r + 1) / 2 + 1) + 2.0 * (r * n_coef) ** 3)
 
 
+def _data_range(loss, standard, size):
+    """An orthonormal basis of the coefficients the data see, or None where all are seen.
+
+    Without a penalty, ``J`` does not change along a direction ``v`` whose
+    rows' logits ``z_i^T v`` are all zero: the null space of the centred
+    Gram matrix (up to rounding, as in ``numpy.linalg.matrix_rank``), taken
+    for every class of the zero-sum subspace (``size`` coefficients). None
+    where ``alpha > 0`` (the penalty sees every direction) or the Gram matrix
+    has no null space.
+    """
+    if loss.alpha > 0:
+        return None
+    gram = loss.centred_gram(standard.mean, standard.inv_scale)
+    values, vectors = np.linalg.eigh(gram)
+    seen = values > values.max() * gram.shape[0] * _EPS
+    if seen.all():
+        return None
+    return np.kron(np.eye(size // gram.shape[0]), vectors[:, seen])
+
+
 def curvature_certificate(loss, coef, standard, tol):
     """``(gap, status, objective)`` from the Hessian at ``coef``: see :mod:`~.._loss._curvature`.
 
@@ -249,16 +269,31 @@ def curvature_certificate(loss, coef, standard, tol):
     else:
         grad = grad[:, 0]
     scale = max(abs(objective), _TINY)
+    data_range = None
     try:
-        factor_inv = np.linalg.inv(np.linalg.cholesky(hessian))
+        factor = np.linalg.cholesky(hessian)
     except np.linalg.LinAlgError:
-        return math.inf, "far", objective
+        # Collinear features (a constant column next to the intercept, every
+        # level of a one-hot encoding) leave H singular, and without a penalty
+        # J does not change along those directions: the bound holds on the
+        # coefficients the data see. Anything else singular is too far.
+        data_range = _data_range(loss, standard, hessian.shape[0])
+        if data_range is None:
+            return math.inf, "far", objective
+        hessian, grad = data_range.T @ hessian @ data_range, data_range.T @ grad
+        try:
+            factor = np.linalg.cholesky(hessian)
+        except np.linalg.LinAlgError:
+            return math.inf, "far", objective
+    factor_inv = np.linalg.inv(factor)
     half_decrement = 0.5 * float(np.sum((factor_inv @ grad) ** 2))
     if not np.isfinite(half_decrement):
         return math.inf, "far", objective
     if common + half_decrement > tol * scale:  # the bound exceeds it: no need for rho
         return (common + half_decrement) / scale, "above", objective
     inverse = factor_inv.T @ factor_inv
+    if data_range is not None:
+        inverse = data_range @ inverse @ data_range.T
     if k > 1:
         n_coef, r = loss.n_features + loss.fit_intercept, k - 1
         blocks = inverse.reshape(r, n_coef, r, n_coef)
