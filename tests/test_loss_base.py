@@ -36,6 +36,8 @@ CAPABILITY_METHODS = {
     "subsample": ("subsample",),
     "hessian": ("hessian_at", "max_row_form"),
 }
+#: Capabilities that are a way of working of a capability's methods.
+CAPABILITY_BEHAVIOURS = {"first_logits_in_forms": "logit_space"}
 
 
 def data(n_classes, n_samples=90, n_features=4):
@@ -97,7 +99,9 @@ def test_every_loss_fulfils_the_contract(kind, n_classes):
     assert loss.dtype == np.float64 and loss.coef_shape == (5, n_outputs)
     assert loss.weight_sum == pytest.approx(weight.sum(), rel=1e-14)
     assert loss.data_nbytes > 0
-    assert loss.supports <= set(CAPABILITY_METHODS)
+    assert loss.supports <= set(CAPABILITY_METHODS) | set(CAPABILITY_BEHAVIOURS)
+    for capability, needed in CAPABILITY_BEHAVIOURS.items():
+        assert capability not in loss.supports or needed in loss.supports
     for capability, methods in CAPABILITY_METHODS.items():
         offered = all(callable(getattr(loss, name, None)) for name in methods)
         assert offered == (capability in loss.supports), capability

@@ -211,3 +211,34 @@ def test_subsample_is_the_loss_of_the_kept_rows(n_classes, sparse):
         np.ones((4, 1)), [0, 1, 0, 1], np.ones(4), n_classes=2, alpha=1.0, fit_intercept=False
     )
     assert only_zero.subsample(2) is None
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("layout", ["C", "F", "csr", "csc"])
+@pytest.mark.parametrize("n_samples", [300, 20_000])
+def test_forms_make_the_first_logits_over_the_probabilities(n_classes, layout, n_samples):
+    # With proba passed as logit_directions[0], hessian_forms makes the logits
+    # of the first direction in its pass and writes them there: the same
+    # forms as from the probabilities and the logits kept apart, and the
+    # same logits as logits(d_0). 20000 rows: several chunks and blocks.
+    loss, rng = make_loss(n_classes, sparse=layout in ("csr", "csc"), n_samples=n_samples)
+    X = loss.X
+    X = X.asformat(layout) if layout in ("csr", "csc") else np.asarray(X, order=layout)
+    model = dict(n_classes=n_classes, alpha=0.05, fit_intercept=True)
+    weight = rng.uniform(0.2, 3, size=n_samples)
+    full = LinearLogLoss(X, rng.integers(n_classes, size=n_samples), weight, **model)
+    assert "first_logits_in_forms" in full.supports
+    for loss in (full, full.subsample(3)):  # a subsample: data sums scaled
+        coef = 0.3 * rng.normal(size=loss.coef_shape)
+        dirs = rng.normal(size=(3, *loss.coef_shape))
+        stack = loss.empty_logits(3)
+        for d, out in zip(dirs, stack, strict=True):
+            loss.logits(d, out=out)
+        proba = loss.empty_logits()
+        loss.objective_gradient_at(coef, loss.logits(coef), proba)
+        expected = loss.hessian_forms(proba, stack, dirs)
+        first = stack[0].copy()
+        stack[0] = proba
+        forms = loss.hessian_forms(stack[0], stack, dirs)
+        assert_allclose(forms, expected, rtol=1e-12, atol=1e-15)
+        assert_allclose(stack[0], first, rtol=1e-12, atol=1e-12)

@@ -110,7 +110,9 @@ class LogLoss:
         self.n_outputs = 1 if n_classes == 2 else n_classes
         self.alpha = float(alpha)
         self.fit_intercept = bool(fit_intercept)
-        self._codes = np.asarray(y, dtype=np.intp)
+        self._codes = np.asarray(y)
+        if self._codes.dtype.kind not in "iu":
+            self._codes = self._codes.astype(np.intp)
         if weight_unit is None:
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
             self.weight_sum = float(sample_weight.sum())
@@ -433,10 +435,21 @@ class InMemoryLoss(LogLoss):
         their logits (``logits(d_i)``, from ``empty_logits``). The data term
         is :func:`~._linear.hessian_form_sums`; the penalty adds ``alpha
         <d_i, d_j>`` over the weights.
+
+        Where :attr:`supports` has ``"first_logits_in_forms"``, ``proba`` may
+        be ``logit_directions[0]`` itself: the logits of ``d_0`` are then made
+        in the same pass and written there, over the probabilities (no array
+        of all logits besides: one fewer for a solver to keep).
         """
         k = len(coef_directions)
         forms = self._penalty_forms(coef_directions)
+        extra = {}
+        if "first_logits_in_forms" in self.supports and np.may_share_memory(
+            proba, logit_directions[0, ...]
+        ):
+            extra["first"] = np.asarray(coef_directions[0], dtype=self.dtype)
         if self._scale == 1.0:
-            return self._add_data_forms(proba, logit_directions[:k, ...], forms)
-        data = self._add_data_forms(proba, logit_directions[:k, ...], np.zeros_like(forms))
+            return self._add_data_forms(proba, logit_directions[:k, ...], forms, **extra)
+        data = np.zeros_like(forms)
+        data = self._add_data_forms(proba, logit_directions[:k, ...], data, **extra)
         return forms + self._scale * data

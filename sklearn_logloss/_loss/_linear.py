@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover (scipy without the module: rows are slic
 __all__ = [
     "BLOCK_BYTES",
     "block_sums",
+    "csr_coef",
     "csr_rows_gradient",
     "csr_rows_logits",
     "csr_rows_sliceable",
@@ -105,35 +106,41 @@ def csr_rows_logits(X, start, stop, coef, fit_intercept, out):
     """Logits of rows ``start:stop`` of a CSR ``X`` into ``out``, shape ``(n_outputs, rows)``.
 
     :func:`linear_logits` of those rows, with no copy of them (see
-    :func:`csr_rows_sliceable`); ``coef`` in the dtype of ``X``.
+    :func:`csr_rows_sliceable`); ``coef`` in the dtype of ``X``, or the pair
+    that :func:`csr_coef` makes of it (once for many ranges of rows).
     """
-    n_features, n_outputs = X.shape[1], coef.shape[1]
-    weights = coef[:n_features]
+    weights, intercepts = coef if isinstance(coef, tuple) else csr_coef(coef, fit_intercept)
     n_rows = stop - start
     indptr = X.indptr[start : stop + 1]
-    if not weights.any():
-        out[...] = 0
-    elif n_outputs == 1:
-        row = out[0]
-        row[...] = 0
-        vector = np.ascontiguousarray(weights[:, 0])
-        _sparsetools.csr_matvec(n_rows, n_features, indptr, X.indices, X.data, vector, row)
-    else:  # X W in the rows' layout, then transposed into out
-        product = np.zeros((n_rows, n_outputs), dtype=X.dtype)
-        _sparsetools.csr_matvecs(
-            n_rows,
-            n_features,
-            n_outputs,
-            indptr,
-            X.indices,
-            X.data,
-            np.ascontiguousarray(weights).ravel(),
-            product.ravel(),
-        )
-        out[...] = product.T
-    if fit_intercept:
-        out += coef[-1][:, None]
+    if weights is None or weights.shape[1] == 1:  # the product adds into the intercepts
+        out[...] = 0 if intercepts is None else intercepts[:, None]
+        if weights is not None:
+            _sparsetools.csr_matvec(
+                n_rows, X.shape[1], indptr, X.indices, X.data, weights.ravel(), out[0]
+            )
+        return out
+    # X W in the rows' layout, then transposed into out
+    n_outputs = weights.shape[1]
+    product = np.zeros((n_rows, n_outputs), dtype=X.dtype)
+    _sparsetools.csr_matvecs(
+        n_rows, X.shape[1], n_outputs, indptr, X.indices, X.data, weights.ravel(), product.ravel()
+    )
+    out[...] = product.T
+    if intercepts is not None:
+        out += intercepts[:, None]
     return out
+
+
+def csr_coef(coef, fit_intercept):
+    """``(weights, intercepts)`` of ``coef`` for :func:`csr_rows_logits`.
+
+    The weights C-contiguous, or None where all are zero; the intercepts, or
+    None without them.
+    """
+    n_features = coef.shape[0] - fit_intercept
+    weights = coef[:n_features]
+    weights = np.ascontiguousarray(weights) if weights.any() else None
+    return weights, (coef[n_features] if fit_intercept else None)
 
 
 def csr_rows_gradient(X, start, stop, residuals, fit_intercept, out):

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from . import _linear
 from ._base import InMemoryLoss
 from ._linear import (
+    csr_coef,
     csr_rows_gradient,
     csr_rows_logits,
     csr_rows_sliceable,
@@ -82,6 +83,8 @@ class LinearLogLoss(InMemoryLoss):
     (0.693147, [-0.5, 0.0])
     """
 
+    supports = InMemoryLoss.supports | {"first_logits_in_forms"}
+
     def __init__(self, X, y, sample_weight, *, n_classes, alpha, fit_intercept, weight_unit=None):
         if not sp.issparse(X):
             X = np.asarray(X)
@@ -122,8 +125,10 @@ class LinearLogLoss(InMemoryLoss):
             rows = rows // self._chunk * self._chunk
             self._bounds = row_blocks(X, _linear.BLOCK_BYTES, max_rows=rows)
         self._rows_per_block = rows
-        if self.n_outputs == 1:  # the signs of all rows (a byte each)
-            self._all_targets = targets(self._codes, 1, self.dtype).astype(np.int8)
+        if self.n_outputs == 1:  # the signs 1 - 2 y of all rows (a byte each)
+            self._all_targets = self._codes.astype(np.int8)
+            self._all_targets *= -2
+            self._all_targets += 1
         else:  # the class codes
             self._all_targets = targets(self._codes, self.n_outputs, self.dtype)
         self._targets = [self._all_targets[start:stop] for start, stop in self._bounds]
@@ -132,8 +137,15 @@ class LinearLogLoss(InMemoryLoss):
     def _rows(self, start, stop):
         return self.X if stop - start == self.X.shape[0] else self.X[start:stop]
 
+    def _prepared(self, coef):
+        """``coef`` as :meth:`_block_logits` takes it (for CSR data, see ``csr_coef``)."""
+        return csr_coef(coef, self.fit_intercept) if self._csr else coef
+
     def _block_logits(self, start, stop, coef, out):
-        """:func:`~._linear.linear_logits` of a block (into ``out``, or a new array if None)."""
+        """:func:`~._linear.linear_logits` of a block (into ``out``, or a new array if None).
+
+        ``coef`` as :meth:`_prepared` makes it.
+        """
         if self._csr:
             return csr_rows_logits(self.X, start, stop, coef, self.fit_intercept, out)
         return linear_logits(self._rows(start, stop), coef, self.fit_intercept, out=out)
@@ -165,8 +177,9 @@ class LinearLogLoss(InMemoryLoss):
     def _data_sums(self, coef, gradient):
         grad = np.zeros(self.coef_shape, dtype=np.float64) if gradient else None
         total = 0.0
+        prepared = self._prepared(coef)
         for start, stop, logits, work, target in self._blocks():
-            logits = self._block_logits(start, stop, coef, logits)
+            logits = self._block_logits(start, stop, prepared, logits)
             loss_sum, residuals = loss_gradient(
                 logits, target, self._weight[start:stop], gradient=gradient, work=work
             )
@@ -190,8 +203,9 @@ class LinearLogLoss(InMemoryLoss):
             out = self.empty_logits()
         if not self._csr and (self.n_outputs == 1 or self._whole):
             return linear_logits(self.X, coef, self.fit_intercept, out=out)
+        prepared = self._prepared(coef)
         for start, stop in self._bounds:  # temporaries of a block only
-            self._block_logits(start, stop, coef, out[:, start:stop])
+            self._block_logits(start, stop, prepared, out[:, start:stop])
         return out
 
     def _empty(self, shape):
@@ -210,6 +224,8 @@ class LinearLogLoss(InMemoryLoss):
         weights = np.asarray(weights, dtype=self.dtype)
         stack = directions[:k].reshape(k, -1)
         first = stack[0]
+        if stack.strides[0] < 0:  # a reversed stack: BLAS reads the rows in their order
+            stack, weights = stack[::-1], np.ascontiguousarray(weights[::-1])
         step = max(SMALL_LOGITS, 2 * self._chunk)
         for start in range(0, first.size, step):
             stop = start + step
@@ -298,8 +314,9 @@ class LinearLogLoss(InMemoryLoss):
         # The probabilities of a chunk at a time (the work's width).
         chunk = self._chunk
         proba = np.empty((k, chunk), dtype=self.dtype)
+        prepared = self._prepared(coef)
         for start, stop, logits, work, target in self._blocks():
-            logits = self._block_logits(start, stop, coef, logits)
+            logits = self._block_logits(start, stop, prepared, logits)
             weight = self._weight[start:stop]
             for first in range(0, stop - start, chunk):
                 rows = slice(first, first + chunk)
@@ -316,30 +333,46 @@ class LinearLogLoss(InMemoryLoss):
                 hessian += intercept_hessian_sums(p, weight[rows])
         return total * self._scale, grad * self._scale, hessian * self._scale
 
-    def _add_data_forms(self, proba, directions, forms):
+    def _add_data_forms(self, proba, directions, forms, first=None):
         """Add the data term of :meth:`hessian_forms` into ``forms``.
 
         Two classes: up to four chunks of the pointwise passes at a time (a
         scratch of ``k + 1`` such rows, at most a sixteenth of the data), all
         ``k^2`` forms from one product each. More: a block at a time (the
         chunks of a whole block), a dot product per pair, with a scratch of
-        the block's logits.
+        the block's logits. With ``first`` (a coefficient array), ``proba``
+        is ``directions[0]``: each stretch of rows has its probabilities
+        copied to the scratch and the logits of ``first`` written over them.
         """
         k = directions.shape[0]
         chunk = self._chunk
+        if first is not None and self._whole and sp.issparse(self.X):
+            # CSC: rows cannot be multiplied a range at a time.
+            proba = proba.copy()
+            self.logits(first, out=directions[0])
+            first = None
+        extra = first is not None
+        if extra:
+            first = self._prepared(first)
         if self.n_outputs == 1:
-            most = self.data_nbytes // (16 * (k + 1) * self.dtype.itemsize)
+            most = self.data_nbytes // (16 * (k + 1 + extra) * self.dtype.itemsize)
             step = max(chunk, min(4 * chunk, most))
-            scratch = np.empty((k + 1, 1, step), dtype=self.dtype)
-            work = {"stack": scratch[:k], "rows": scratch[k:, 0]}
+            scratch = np.empty((k + 1 + extra, 1, step), dtype=self.dtype)
+            work = {"stack": scratch[:k], "rows": scratch[k : k + 1, 0]}
         else:
             step = chunk if self._whole else self._rows_per_block
-            work = {"block": np.empty((self.n_outputs, step), dtype=self.dtype)}
+            scratch = np.empty((1 + extra, self.n_outputs, step), dtype=self.dtype)
+            work = {"block": scratch[0]}
         for start in range(0, proba.shape[1], step):
             rows = slice(start, start + step)
             n_rows = proba[:, rows].shape[1]
+            p = proba[:, rows]
+            if extra:  # the probabilities aside, then the logits of first in their place
+                p = scratch[-1, :, :n_rows]
+                p[...] = proba[:, rows]
+                self._block_logits(start, start + n_rows, first, directions[0][:, rows])
             hessian_form_sums(
-                proba[:, rows],
+                p,
                 directions[:, :, rows],
                 self._weight[rows],
                 forms,

@@ -176,7 +176,16 @@ class MomentumSubspaceSearch(Solver):
             loss.logits(coef, out=self.logits)
         else:  # the logits of zero coefficients: no pass over X
             self.logits[...] = 0
-        self.proba = loss.empty_logits()
+        # One kept step and a loss that makes the gradient's logits in the
+        # pass of the forms: the probabilities live in row 0, where those
+        # logits go, and each step is combined into the kept step's row (the
+        # last), which it replaces: no array of probabilities besides.
+        self.lean = self.memory == 1 and "first_logits_in_forms" in loss.supports
+        if self.lean:
+            self.logit_directions[first_step, ...] = 0  # weighted by 0 until a step is kept
+            self.proba = self.logit_directions[_GRADIENT, ...]
+        else:
+            self.proba = loss.empty_logits()
         self.kept = self.made = 0  # steps kept, steps made since the last restart
         self.weight_sum = 0.0  # Nemirovski's omega of the last gradient
         # Rounding accumulates in the kept logits at about eps per iteration.
@@ -184,40 +193,65 @@ class MomentumSubspaceSearch(Solver):
         self.previous_grad = None
         return loss.objective_gradient_at(coef, self.logits, self.proba)
 
-    def _add_gradient(self):
-        """Put ``-g_k`` and its logits in row 0; update the gradient sum and the point."""
-        directions, logit_directions = self.directions, self.logit_directions
+    def _forms(self, k):
+        """Put ``-g_k`` and its logits in row 0, update the gradient sum and the point;
+        the curvature forms of the first ``k`` directions."""
+        loss, directions, logit_directions = self.loss, self.directions, self.logit_directions
         np.negative(self.grad, out=directions[_GRADIENT])
-        step_logits = self.loss.logits(directions[_GRADIENT], out=logit_directions[_GRADIENT, ...])
         if self.gradient_sum:
-            # G_k / omega_k = (omega_{k-1} / omega_k) G_{k-1} / omega_{k-1} - g_k
-            new_weight_sum = 0.5 + math.sqrt(0.25 + self.weight_sum**2)
-            ratio, self.weight_sum = self.weight_sum / new_weight_sum, new_weight_sum
-            directions[_GRADIENT_SUM] *= ratio
-            directions[_GRADIENT_SUM] += directions[_GRADIENT]
-            logit_directions[_GRADIENT_SUM, ...] *= ratio
-            logit_directions[_GRADIENT_SUM, ...] += step_logits
             directions[_POINT] = self.coef
+        if not self.lean:
+            loss.logits(directions[_GRADIENT], out=logit_directions[_GRADIENT, ...])
+            self._update_gradient_sum()
+            return loss.hessian_forms(self.proba, logit_directions, directions[:k])
+        # The loss writes the gradient's logits over the probabilities (row 0)
+        # in its pass; the gradient sum is still G_{k-1} there, and the forms
+        # are then moved to G_k = ratio G_{k-1} + (-g_k) (the same subspace).
+        forms = loss.hessian_forms(
+            logit_directions[_GRADIENT, ...], logit_directions, directions[:k]
+        )
+        if not self.gradient_sum:
+            return forms
+        ratio = self._update_gradient_sum()
+        change = np.eye(k)
+        change[:2, _GRADIENT_SUM] = 1.0, ratio
+        return change.T @ forms @ change
+
+    def _update_gradient_sum(self):
+        """``G_k / omega_k = (omega_{k-1} / omega_k) G_{k-1} / omega_{k-1} - g_k``, logits too."""
+        if not self.gradient_sum:
+            return None
+        directions, logit_directions = self.directions, self.logit_directions
+        new_weight_sum = 0.5 + math.sqrt(0.25 + self.weight_sum**2)
+        ratio, self.weight_sum = self.weight_sum / new_weight_sum, new_weight_sum
+        directions[_GRADIENT_SUM] *= ratio
+        directions[_GRADIENT_SUM] += directions[_GRADIENT]
+        logit_directions[_GRADIENT_SUM, ...] *= ratio
+        logit_directions[_GRADIENT_SUM, ...] += logit_directions[_GRADIENT, ...]
+        return ratio
 
     def step(self, iteration):
         loss, coef, grad = self.loss, self.coef, self.grad
         directions, logit_directions, logits = self.directions, self.logit_directions, self.logits
-        self._add_gradient()
         if self.kept and abs(float(np.vdot(grad, self.previous_grad))) > (
             0.2 * self.rule.grad_norm**2
         ):
             self.kept = self.made = 0  # Powell's restart: the steps are no longer conjugate
         self.previous_grad = grad
         k = self.first_step + self.kept
-        forms = loss.hessian_forms(self.proba, logit_directions, directions[:k])
+        forms = self._forms(k)
         slope = directions[:k].reshape(k, -1) @ grad.ravel().astype(np.float64)
         coefs = _subspace_step(forms, slope)
         if coefs is None:
             raise NoStep(converged=False)
         self.step_size = float(coefs[_GRADIENT])
         new_step = (coefs.astype(coef.dtype) @ directions[:k].reshape(k, -1)).reshape(coef.shape)
-        # The new step's logits replace the gradient's.
-        step_logits = loss.combine_into_first(coefs, logit_directions)
+        if self.lean:  # the new step's logits replace the kept step's (the last row)
+            weights = np.zeros(self.first_step + 1)
+            weights[:k] = coefs
+            step_logits = loss.combine_into_first(weights[::-1], logit_directions[::-1, ...])
+        else:  # the new step's logits replace the gradient's
+            step_logits = loss.combine_into_first(coefs, logit_directions)
         predicted = float(slope @ coefs)
         objective = self.objective
         logits += step_logits
@@ -235,7 +269,8 @@ class MomentumSubspaceSearch(Solver):
         self.coef, self.objective, self.grad = new_coef, new_objective, new_grad
         slot = self.first_step + self.made % self.memory
         directions[slot] = new_step
-        logit_directions[slot, ...] = step_logits
+        if not self.lean:
+            logit_directions[slot, ...] = step_logits
         self.made += 1
         self.kept = min(self.made, self.memory)
         if iteration % self.refresh == 0:
