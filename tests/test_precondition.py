@@ -155,3 +155,27 @@ def test_certified_bound_is_never_below_the_true_gap(log_scales, log_alpha, n_cl
     best = min(best, loss.objective(packed))
     assert objective == pytest.approx(loss.objective(coef), rel=1e-12)
     assert (objective - best) / objective <= bound * (1 + 1e-6) + 1e-14
+
+
+@pytest.mark.parametrize("stored", ["dense", "csr"])
+def test_moments_of_large_dense_data_come_from_every_kth_row(stored):
+    from sklearn_logloss._loss._precondition import standardizing_metric
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((4000, 3)) * [1.0, 10.0, 0.1] + [5.0, -2.0, 0.0]
+    y = rng.integers(0, 2, 4000)
+    weights = rng.uniform(0.5, 2.0, 4000)
+    data = X if stored == "dense" else sp.csr_matrix(X)
+    loss = make_loss(data, y, weights, n_classes=2, alpha=1e-3, fit_intercept=True)
+    full = standardizing_metric(loss)
+    np.testing.assert_allclose(full.mean, np.average(X, axis=0, weights=weights))
+    subsampled = standardizing_metric(loss, rows=500)  # every 8th row of dense data
+    rows = slice(None) if stored == "csr" else slice(None, None, 8)
+    expected = np.average(X[rows], axis=0, weights=weights[rows])
+    np.testing.assert_allclose(subsampled.mean, expected, rtol=1e-12)
+    if stored == "dense":
+        assert not np.allclose(subsampled.mean, full.mean, rtol=1e-6)
+    # Either is a change of coordinates the fit can step in.
+    for metric in (full, subsampled):
+        u = rng.standard_normal(loss.coef_shape)
+        np.testing.assert_allclose(metric.from_coef(metric.to_coef(u)), u, rtol=1e-10)

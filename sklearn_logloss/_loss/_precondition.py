@@ -15,7 +15,8 @@ Two metrics (:func:`make_metric`):
 * ``"diagonal"``: an implicit standardization. ``T`` centres every column on
   its weighted mean (moving the mean into the intercept) and divides it by
   ``sqrt(c var_j + alpha)``: the diagonal of the curvature bound below in the
-  centred coordinates. One pass over ``X``; applying ``T`` costs
+  centred coordinates. One pass over ``X`` (over a subsample of the rows
+  of large dense data); applying ``T`` costs
   ``O(n_features * n_outputs)``. Sparse ``X`` stays sparse: only the
   coefficients are transformed.
 * ``"gram"``: the whole bound, ``B = c Xc^T S Xc / sum(s) + alpha D`` in the
@@ -158,15 +159,25 @@ class CoupledMetric:
         return np.linalg.solve(self.matrix, flat.reshape(-1, flat.shape[-1]).T).T.reshape(w.shape)
 
 
-def standardizing_metric(loss, *, curvature=1.0, alpha=0.0):
+def standardizing_metric(loss, *, curvature=1.0, alpha=0.0, rows=None):
     """Centre every column on its weighted mean and divide it by ``sqrt(c var + alpha)``.
 
     A :class:`StandardizingMetric` (with ``c = curvature``), whose ``mean``
-    attribute holds the means; one pass over ``X`` (:meth:`column_moments`).
-    A (nearly) constant column is the intercept's twin: it is scaled, not
-    centred; without an intercept no column is centred.
+    attribute holds the means; one pass over ``X`` (:meth:`column_moments`),
+    or with ``rows``, on dense data that supports ``"subsample"``, over
+    every ``k``-th row, ``k`` the largest stride keeping at least ``rows``
+    of them (the moments of a preconditioner need not be exact: any centring
+    and scaling is a change of coordinates). A (nearly) constant column is
+    the intercept's twin: it is scaled, not centred; without an intercept no
+    column is centred.
     """
-    mean, square = loss.column_moments()
+    source = loss
+    dense = loss.data_nbytes >= loss.n_samples * loss.n_features * loss.dtype.itemsize
+    if rows is not None and dense and "subsample" in loss.supports:
+        stride = loss.n_samples // rows
+        if stride >= 2:
+            source = loss.subsample(stride) or loss  # None: a class without weight there
+    mean, square = source.column_moments()
     if loss.fit_intercept:
         variance = np.maximum(square - mean * mean, 0.0)
         constant = variance <= 1e-10 * square
@@ -251,12 +262,14 @@ def _coupled_hessian_metric(loss, scaling, hessian):
     return CoupledMetric(np.ascontiguousarray(columns.reshape(size, size).T))
 
 
-def make_metric(loss, kind, *, gram_rows=4096, coef=None):
+def make_metric(loss, kind, *, gram_rows=4096, moment_rows=16384, coef=None):
     """The metric of ``kind`` (``"diagonal"``, ``"gram"``, ``"hessian"``, ``"class_blocks"``).
 
     ``"gram"`` computes the curvature bound on every ``k``-th row, ``k`` the
     largest stride keeping at least ``gram_rows`` rows (and 16 per
-    coefficient). ``"hessian"`` factors the Hessian of ``J`` at ``coef``
+    coefficient); ``"diagonal"`` and ``"gram"`` take the columns' moments on
+    dense data over at least ``moment_rows`` rows (see
+    :func:`standardizing_metric`). ``"hessian"`` factors the Hessian of ``J`` at ``coef``
     (user's coordinates), with the penalty; for the softmax it couples the
     classes (:class:`CoupledMetric`); ``"class_blocks"`` only the softmax's
     class blocks of the Hessian at ``coef``
@@ -274,7 +287,7 @@ def make_metric(loss, kind, *, gram_rows=4096, coef=None):
             return factored_metric(scaling, hessian)
         return _coupled_hessian_metric(loss, scaling, hessian)
     c = loss._curvature()
-    scaling = standardizing_metric(loss, curvature=c, alpha=loss.alpha)
+    scaling = standardizing_metric(loss, curvature=c, alpha=loss.alpha, rows=moment_rows)
     if kind == "diagonal":
         return scaling
     rows = max(gram_rows, 16 * (loss.n_features + 1))
