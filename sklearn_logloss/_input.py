@@ -233,6 +233,18 @@ def _encode_labels(y, *, checked=False):
     if not checked:
         assert_all_finite(y, input_name="y")
         check_classification_targets(y)
+    y = np.asarray(y)
+    small_ints = y.dtype.kind == "i" or (y.dtype.kind == "u" and y.dtype.itemsize < 8)
+    if small_ints and y.ndim == 1 and y.size:
+        low = int(y.min())
+        span = int(y.max()) - low
+        if span <= max(y.size, 256):
+            # Integer labels of a small range: a count per value, no sort.
+            offsets = np.subtract(y, low, dtype=np.intp)
+            present = np.bincount(offsets, minlength=span + 1) > 0
+            classes = (np.flatnonzero(present) + low).astype(y.dtype)
+            _check_n_classes(classes)
+            return classes, (np.cumsum(present) - 1)[offsets]
     classes = np.unique(y)
     _check_n_classes(classes)
     # a binary search per label: cheaper than np.unique's sort for the inverse

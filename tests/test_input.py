@@ -354,3 +354,31 @@ def test_early_stopping_callback_keeps_the_best_and_counts_patience():
     np.testing.assert_array_equal(monitor.best_coef, [2.0, 2.0])
     assert monitor(np.full(2, 5)) is True  # three calls without improving by tol
     assert monitor.history == [5.0, 4.0, 3.0, 3.5, 2.9999, 3.2]
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([3, -2, 7, 3, -2, 5], dtype=np.int8),  # negative, with gaps
+        np.array([40000, 2, 2, 40000], dtype=np.uint16),  # a range wider than the labels
+        np.array([1, 0, 1, 1], dtype=np.uint64),  # no count per value for uint64
+        np.array([2**62, -(2**62), 0, 0]),  # a range too wide to count
+        np.array([0.5, 2.0, 0.5]),  # not integers
+    ],
+)
+def test_labels_are_encoded_as_numpys_sorted_unique_values(labels):
+    from sklearn_logloss._input import _encode_labels
+
+    classes, codes = _encode_labels(labels, checked=True)
+    expected = np.unique(labels)
+    np.testing.assert_array_equal(classes, expected)
+    assert classes.dtype == labels.dtype
+    np.testing.assert_array_equal(codes, np.searchsorted(expected, labels))
+    np.testing.assert_array_equal(classes[codes], labels)
+
+
+def test_a_single_integer_label_is_refused():
+    from sklearn_logloss._input import _encode_labels
+
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        _encode_labels(np.array([4, 4, 4]), checked=True)
