@@ -37,7 +37,7 @@ CAPABILITY_METHODS = {
     "hessian": ("hessian_at", "max_row_form"),
 }
 #: Capabilities that are a way of working of a capability's methods.
-CAPABILITY_BEHAVIOURS = {"first_logits_in_forms": "logit_space"}
+CAPABILITY_BEHAVIOURS = {"lean_logit_space": "logit_space"}
 
 
 def data(n_classes, n_samples=90, n_features=4):

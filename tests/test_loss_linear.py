@@ -12,11 +12,9 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from scipy.special import expit, log_expit, log_softmax, softmax
 
+from sklearn_logloss._loss._csr import csr_rows_gradient, csr_rows_logits, csr_rows_sliceable
 from sklearn_logloss._loss._linear import (
     block_sums,
-    csr_rows_gradient,
-    csr_rows_logits,
-    csr_rows_sliceable,
     gram_product,
     hessian_form_sums,
     linear_logits,

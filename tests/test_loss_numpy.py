@@ -227,7 +227,7 @@ def test_forms_make_the_first_logits_over_the_probabilities(n_classes, layout, n
     model = dict(n_classes=n_classes, alpha=0.05, fit_intercept=True)
     weight = rng.uniform(0.2, 3, size=n_samples)
     full = LinearLogLoss(X, rng.integers(n_classes, size=n_samples), weight, **model)
-    assert "first_logits_in_forms" in full.supports
+    assert "lean_logit_space" in full.supports
     for loss in (full, full.subsample(3)):  # a subsample: data sums scaled
         coef = 0.3 * rng.normal(size=loss.coef_shape)
         dirs = rng.normal(size=(3, *loss.coef_shape))
@@ -242,3 +242,22 @@ def test_forms_make_the_first_logits_over_the_probabilities(n_classes, layout, n
         forms = loss.hessian_forms(stack[0], stack, dirs)
         assert_allclose(forms, expected, rtol=1e-12, atol=1e-15)
         assert_allclose(stack[0], first, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("layout", ["C", "F", "csr", "csc"])
+def test_evaluation_without_logits_makes_them_from_the_coefficients(n_classes, layout):
+    # objective_gradient_at(coef, None, proba): the logits of coef made a
+    # block at a time; the same objective, gradient and probabilities.
+    loss, rng = make_loss(n_classes, sparse=layout in ("csr", "csc"), n_samples=20_000)
+    X = loss.X.asformat(layout) if layout in ("csr", "csc") else np.asarray(loss.X, order=layout)
+    weight = rng.uniform(0.2, 3, size=20_000)
+    model = dict(n_classes=n_classes, alpha=0.05, fit_intercept=True)
+    loss = LinearLogLoss(X, rng.integers(n_classes, size=20_000), weight, **model)
+    coef = 0.3 * rng.normal(size=loss.coef_shape)
+    proba, expected_proba = loss.empty_logits(), loss.empty_logits()
+    value, grad = loss.objective_gradient_at(coef, None, proba)
+    expected, expected_grad = loss.objective_gradient_at(coef, loss.logits(coef), expected_proba)
+    assert value == pytest.approx(expected, rel=1e-13)
+    assert_allclose(grad, expected_grad, rtol=1e-11, atol=1e-15)
+    assert_allclose(proba, expected_proba, rtol=1e-12, atol=1e-15)

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from _solver_problems import large_binary, log_loss_of, scaled
+from sklearn.datasets import make_classification
 
+from sklearn_logloss._loss import LinearLogLoss
 from sklearn_logloss._solvers import SOLVERS, MomentumSubspaceSearch
 from sklearn_logloss._solvers.momentum import _subspace_step
 
@@ -117,3 +119,51 @@ def test_momentum_gradient_sum_saves_iterations(sparse):
     assert plain.converged and extra.converged
     assert extra.loss_history[-1] == pytest.approx(plain.loss_history[-1], rel=1e-9)
     assert extra.n_iter < plain.n_iter
+
+
+class _LeanLoss(LinearLogLoss):
+    """The loss, recording how momentum calls it."""
+
+    def objective_gradient_at(self, coef, logits, proba_out):
+        self.calls.add("no point logits" if logits is None else "point logits")
+        return super().objective_gradient_at(coef, logits, proba_out)
+
+    def hessian_forms(self, proba, logit_directions, coef_directions):
+        if np.may_share_memory(proba, logit_directions[0]):
+            self.calls.add("gradient logits made in the forms")
+        return super().hessian_forms(proba, logit_directions, coef_directions)
+
+
+class _OrdinaryLoss(LinearLogLoss):
+    """The same loss without ``"lean_logit_space"``: momentum keeps every array."""
+
+    supports = LinearLogLoss.supports - {"lean_logit_space"}
+
+
+@pytest.mark.parametrize(
+    ("n_classes", "sparse", "point_logits_kept"),
+    [(2, False, True), (2, True, True), (3, False, True), (3, True, False)],
+)
+def test_lean_momentum_takes_the_steps_of_the_ordinary_one(n_classes, sparse, point_logits_kept):
+    # Gradient's logits made in the forms' pass over the probabilities, each
+    # step combined over the kept one's logits (two classes: in the basis of
+    # the previous gradient sum, then moved), and on data with few values a
+    # row and three classes no logits of the point kept: the same path.
+    X, y = make_classification(3000, 12, n_informative=6, n_classes=n_classes, random_state=0)
+    if sparse:
+        X = sp.csr_matrix(np.where(np.abs(X) > 1.2, X, 0.0))
+    model = dict(n_classes=n_classes, alpha=1e-3, fit_intercept=True)
+    runs = {}
+    for kind in (_LeanLoss, _OrdinaryLoss):
+        loss = kind(X, y, np.ones(3000), **model)
+        loss.calls = set()
+        solver = MomentumSubspaceSearch(memory=1)
+        runs[kind] = solver(loss, loss.init_coef(), learning_rate="auto", max_iter=30, tol=1e-12)
+        lean = kind is _LeanLoss
+        assert ("gradient logits made in the forms" in loss.calls) == lean
+        kept = "no point logits" not in loss.calls
+        assert kept == (point_logits_kept or not lean)
+    lean, ordinary = runs[_LeanLoss], runs[_OrdinaryLoss]
+    assert lean.n_iter == ordinary.n_iter > 5
+    np.testing.assert_allclose(lean.loss_history, ordinary.loss_history, rtol=1e-12)
+    np.testing.assert_allclose(lean.coef, ordinary.coef, rtol=1e-7, atol=1e-10)

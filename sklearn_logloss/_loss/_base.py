@@ -436,7 +436,7 @@ class InMemoryLoss(LogLoss):
         is :func:`~._linear.hessian_form_sums`; the penalty adds ``alpha
         <d_i, d_j>`` over the weights.
 
-        Where :attr:`supports` has ``"first_logits_in_forms"``, ``proba`` may
+        Where :attr:`supports` has ``"lean_logit_space"``, ``proba`` may
         be ``logit_directions[0]`` itself: the logits of ``d_0`` are then made
         in the same pass and written there, over the probabilities (no array
         of all logits besides: one fewer for a solver to keep).
@@ -444,7 +444,7 @@ class InMemoryLoss(LogLoss):
         k = len(coef_directions)
         forms = self._penalty_forms(coef_directions)
         extra = {}
-        if "first_logits_in_forms" in self.supports and np.may_share_memory(
+        if "lean_logit_space" in self.supports and np.may_share_memory(
             proba, logit_directions[0, ...]
         ):
             extra["first"] = np.asarray(coef_directions[0], dtype=self.dtype)

@@ -17,11 +17,8 @@ import scipy.sparse as sp
 
 from . import _linear
 from ._base import InMemoryLoss
+from ._csr import csr_coef, csr_rows_gradient, csr_rows_logits, csr_rows_sliceable
 from ._linear import (
-    csr_coef,
-    csr_rows_gradient,
-    csr_rows_logits,
-    csr_rows_sliceable,
     data_gradient,
     gram_product,
     gram_sums,
@@ -83,7 +80,7 @@ class LinearLogLoss(InMemoryLoss):
     (0.693147, [-0.5, 0.0])
     """
 
-    supports = InMemoryLoss.supports | {"first_logits_in_forms"}
+    supports = InMemoryLoss.supports | {"lean_logit_space"}
 
     def __init__(self, X, y, sample_weight, *, n_classes, alpha, fit_intercept, weight_unit=None):
         if not sp.issparse(X):
@@ -247,18 +244,26 @@ class LinearLogLoss(InMemoryLoss):
             self._buffers = buffer, np.empty(shape, dtype=self.dtype)
         return self._buffers
 
-    def _logit_pass(self, logits, proba_out, add_block):
+    def _logit_pass(self, logits, proba_out, add_block, coef=None):
         """Loss sum at ``logits``; ``add_block(start, stop, residuals, proba)`` per block.
 
         ``proba_out`` receives the probabilities; ``logits`` is unchanged.
+        ``logits`` None: those of ``coef``, made a block at a time.
         """
+        if logits is None and self._whole:  # CSC: made whole
+            logits = self.logits(coef)
+        prepared = None if logits is not None else self._prepared(coef)
         total = 0.0
         for start, stop, buffer, work, target in self._blocks():
             if buffer is None:  # Fortran-ordered: R^T is C-ordered for the product X^T R^T
                 buffer = np.empty((stop - start, self.n_outputs), dtype=self.dtype).T
             proba = proba_out[:, start:stop]
+            if logits is None:  # made in the buffer, where the residuals go
+                block = self._block_logits(start, stop, prepared, buffer)
+            else:
+                block = logits[:, start:stop]
             loss_sum, residuals = loss_gradient(
-                logits[:, start:stop],
+                block,
                 target,
                 self._weight[start:stop],
                 work=work,
@@ -274,7 +279,9 @@ class LinearLogLoss(InMemoryLoss):
 
         ``proba_out`` (shape of ``logits``) receives the probabilities that
         :meth:`hessian_forms` needs. No product with ``X`` is made for the
-        loss; the gradient makes one with ``X^T``.
+        loss; the gradient makes one with ``X^T``. ``logits`` may be None
+        (``"lean_logit_space"``): those of ``coef`` are then made a block at a
+        time (one product with ``X`` more, no array of them kept).
         """
         coef = np.asarray(coef, dtype=self.dtype)
         grad = np.zeros(self.coef_shape, dtype=np.float64)
@@ -282,7 +289,8 @@ class LinearLogLoss(InMemoryLoss):
         def add_gradient(start, stop, residuals, proba):
             self._add_block_gradient(start, stop, residuals, grad)
 
-        return self._finish(coef, self._logit_pass(logits, proba_out, add_gradient), grad)
+        total = self._logit_pass(logits, proba_out, add_gradient, coef)
+        return self._finish(coef, total, grad)
 
     def intercept_sums(self, logits, proba_out):
         """Data term, its gradient and Hessian in the intercepts, at ``logits``.
@@ -338,37 +346,46 @@ class LinearLogLoss(InMemoryLoss):
 
         Two classes: up to four chunks of the pointwise passes at a time (a
         scratch of ``k + 1`` such rows, at most a sixteenth of the data), all
-        ``k^2`` forms from one product each. More: a block at a time (the
-        chunks of a whole block), a dot product per pair, with a scratch of
-        the block's logits. With ``first`` (a coefficient array), ``proba``
-        is ``directions[0]``: each stretch of rows has its probabilities
-        copied to the scratch and the logits of ``first`` written over them.
+        ``k^2`` forms from one product each; where such a scratch would be
+        larger, a chunk at a time in the pointwise passes' own scratch, one
+        product per direction. More: a block at a time (the chunks of a whole
+        block), a dot product per pair, in the scratch of the pointwise
+        passes where it is large enough. With ``first`` (a coefficient
+        array), ``proba`` is ``directions[0]``: each stretch of rows has its
+        probabilities read first and the logits of ``first`` written over them.
         """
         k = directions.shape[0]
-        chunk = self._chunk
         if first is not None and self._whole and sp.issparse(self.X):
             # CSC: rows cannot be multiplied a range at a time.
             proba = proba.copy()
             self.logits(first, out=directions[0])
             first = None
-        extra = first is not None
-        if extra:
+        if first is not None:
             first = self._prepared(first)
         if self.n_outputs == 1:
-            most = self.data_nbytes // (16 * (k + 1 + extra) * self.dtype.itemsize)
-            step = max(chunk, min(4 * chunk, most))
-            scratch = np.empty((k + 1 + extra, 1, step), dtype=self.dtype)
+            most = self.data_nbytes // (16 * (k + 1) * self.dtype.itemsize)
+            if most < 4 * self._chunk:  # data of few values a row
+                return self._add_binary_forms_by_rows(proba, directions, forms, first)
+            step = min(4 * self._chunk, most)
+            scratch = np.empty((k + 1 + (first is not None), 1, step), dtype=self.dtype)
             work = {"stack": scratch[:k], "rows": scratch[k : k + 1, 0]}
+            aside = scratch[-1]
         else:
-            step = chunk if self._whole else self._rows_per_block
-            scratch = np.empty((1 + extra, self.n_outputs, step), dtype=self.dtype)
-            work = {"block": scratch[0]}
+            step = self._chunk if self._whole else self._rows_per_block
+            logits_buffer, rows_buffer = self._block_buffers()
+            shape = (self.n_outputs, step)
+            block = rows_buffer[:, :step] if len(rows_buffer) >= self.n_outputs else None
+            work = {"block": np.empty(shape, dtype=self.dtype) if block is None else block}
+            if first is not None:  # the probabilities of a block aside
+                size = self.n_outputs * step
+                aside = None if logits_buffer is None else logits_buffer[:size].reshape(shape)
+                aside = np.empty(shape, dtype=self.dtype) if aside is None else aside
         for start in range(0, proba.shape[1], step):
             rows = slice(start, start + step)
-            n_rows = proba[:, rows].shape[1]
             p = proba[:, rows]
-            if extra:  # the probabilities aside, then the logits of first in their place
-                p = scratch[-1, :, :n_rows]
+            n_rows = p.shape[1]
+            if first is not None:  # the probabilities aside, then the logits of first there
+                p = aside[:, :n_rows]
                 p[...] = proba[:, rows]
                 self._block_logits(start, start + n_rows, first, directions[0][:, rows])
             hessian_form_sums(
@@ -379,6 +396,35 @@ class LinearLogLoss(InMemoryLoss):
                 pairwise=self.n_outputs > 1,
                 work={name: array[..., :n_rows] for name, array in work.items()},
             )
+        return forms
+
+    def _add_binary_forms_by_rows(self, proba, directions, forms, first):
+        """Two classes, a chunk at a time in the scratch of the pointwise passes.
+
+        The curvature of a chunk is made from ``proba`` before the logits of
+        ``first`` (when given) are written over it; each direction then
+        weighted by it and multiplied with those before it.
+        """
+        k = directions.shape[0]
+        curvature_row, weighted_row = self._block_buffers()[1][:2]
+        data = np.zeros((k, k))
+        step = self._chunk
+        for start in range(0, proba.shape[1], step):
+            p = proba[0, start : start + step]
+            n_rows = p.shape[0]
+            curvature = np.subtract(1.0, p, out=curvature_row[:n_rows])
+            curvature *= p
+            curvature *= self._weight[start : start + n_rows]
+            if first is not None:
+                out = directions[0][:, start : start + n_rows]
+                self._block_logits(start, start + n_rows, first, out)
+            chunk = directions[:, 0, start : start + n_rows]
+            weighted = weighted_row[:n_rows]
+            for i in range(k):
+                np.multiply(chunk[i], curvature, out=weighted)
+                data[i, : i + 1] += chunk[: i + 1] @ weighted
+        forms += data
+        forms += np.tril(data, -1).T
         return forms
 
     def _weighted_sq_norm_sum(self):

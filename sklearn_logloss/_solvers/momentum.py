@@ -14,6 +14,12 @@ __all__ = ["MomentumSubspaceSearch", "momentum_subspace_search"]
 #: the kept steps follow.
 _GRADIENT, _GRADIENT_SUM, _POINT = 0, 1, 2
 
+#: Without the point among the directions, the point's logits are not kept
+#: where an array of them takes more than this fraction of the data's bytes
+#: (few stored values a row): each evaluation then makes them from the
+#: coefficients, a block at a time, with one product with ``X`` more.
+POINT_LOGITS_FRACTION = 0.25
+
 
 def _cholesky_or_failure(matrix):
     """``(factor, None)``, or ``(None, j)`` with ``j`` the first direction at
@@ -118,9 +124,16 @@ class MomentumSubspaceSearch(Solver):
     plus pointwise operations; a halving costs pointwise operations and one
     product with ``X^T``. Memory: ``m + 4`` arrays of logits, shape
     ``(n_outputs, n_samples)`` (``m + 3`` without the two extra
-    directions); the loss's scratch is a few chunks of rows. The kept logits
-    are recomputed from the coefficients every 50 iterations (10 in float32)
-    so that rounding cannot accumulate.
+    directions); the loss's scratch is a few chunks of rows. With one kept
+    step and a loss that offers ``"lean_logit_space"``, one fewer: the
+    gradient's logits are made in the pass of the curvature forms, over the
+    probabilities, and the step's over the kept step's. Without the two
+    extra directions there, where an array of logits takes more than
+    :data:`POINT_LOGITS_FRACTION` of the data's bytes, the logits of
+    ``w_k`` are not kept either: each evaluation makes them (one more
+    product with ``X``). The kept logits of ``w_k`` are recomputed from the
+    coefficients every 50 iterations (10 in float32) so that rounding cannot
+    accumulate.
 
     Parameters
     ----------
@@ -167,20 +180,25 @@ class MomentumSubspaceSearch(Solver):
         first_step = self.first_step = 3 if self.gradient_sum else 1
         self.directions = np.zeros((first_step + self.memory, *coef.shape), dtype=coef.dtype)
         self.logit_directions = loss.empty_logits(first_step + self.memory)
-        if self.gradient_sum:
-            self.logit_directions[_GRADIENT_SUM, ...] = 0
-            self.logits = self.logit_directions[_POINT, ...]
-        else:
-            self.logits = loss.empty_logits()
-        if np.any(coef):
-            loss.logits(coef, out=self.logits)
-        else:  # the logits of zero coefficients: no pass over X
-            self.logits[...] = 0
         # One kept step and a loss that makes the gradient's logits in the
         # pass of the forms: the probabilities live in row 0, where those
         # logits go, and each step is combined into the kept step's row (the
         # last), which it replaces: no array of probabilities besides.
-        self.lean = self.memory == 1 and "first_logits_in_forms" in loss.supports
+        self.lean = self.memory == 1 and "lean_logit_space" in loss.supports
+        logits_bytes = loss.n_samples * loss.n_outputs * loss.dtype.itemsize
+        if self.gradient_sum:
+            self.logit_directions[_GRADIENT_SUM, ...] = 0
+            self.logits = self.logit_directions[_POINT, ...]
+        elif self.lean and logits_bytes > POINT_LOGITS_FRACTION * loss.data_nbytes:
+            self.logits = None  # made from the coefficients at each evaluation
+        else:
+            self.logits = loss.empty_logits()
+        if self.logits is None:
+            pass
+        elif np.any(coef):
+            loss.logits(coef, out=self.logits)
+        else:  # the logits of zero coefficients: no pass over X
+            self.logits[...] = 0
         if self.lean:
             self.logit_directions[first_step, ...] = 0  # weighted by 0 until a step is kept
             self.proba = self.logit_directions[_GRADIENT, ...]
@@ -254,14 +272,16 @@ class MomentumSubspaceSearch(Solver):
             step_logits = loss.combine_into_first(coefs, logit_directions)
         predicted = float(slope @ coefs)
         objective = self.objective
-        logits += step_logits
+        if logits is not None:
+            logits += step_logits
         for _ in range(60):
             new_coef = coef + new_step
             new_objective, new_grad = loss.objective_gradient_at(new_coef, logits, self.proba)
             if new_objective <= objective + 1e-4 * predicted + self.rounding * abs(objective):
                 break
             step_logits *= 0.5
-            logits -= step_logits
+            if logits is not None:
+                logits -= step_logits
             new_step *= 0.5
             predicted *= 0.5
         else:  # no decrease even for a tiny step: the rounding floor is reached
@@ -273,7 +293,7 @@ class MomentumSubspaceSearch(Solver):
             logit_directions[slot, ...] = step_logits
         self.made += 1
         self.kept = min(self.made, self.memory)
-        if iteration % self.refresh == 0:
+        if iteration % self.refresh == 0 and logits is not None:
             loss.logits(new_coef, out=logits)
 
 

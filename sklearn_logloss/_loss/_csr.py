@@ -1,0 +1,116 @@
+"""Products with a range of rows of CSR data, read where they are stored.
+
+Slicing rows of a sparse matrix copies them; the row pointers of CSR data
+delimit the stored values of any range of rows, so scipy's own sparse
+kernels can multiply that range in place. The NumPy loss sweeps CSR data
+this way a chunk of rows at a time (:mod:`~._numpy`), with no array of all
+logits or residuals. The functions are those of :mod:`~._linear` for such a
+range: :func:`csr_rows_logits` for ``linear_logits`` and
+:func:`csr_rows_gradient` for ``data_gradient``.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+try:  # scipy's sparse kernels (the ones its products call)
+    from scipy.sparse import _sparsetools
+except ImportError:  # pragma: no cover (no such module: CSR data is used whole)
+    _sparsetools = None
+
+__all__ = ["csr_coef", "csr_rows_gradient", "csr_rows_logits", "csr_rows_sliceable"]
+
+
+def csr_rows_sliceable(X):
+    """Whether ranges of rows of ``X`` can be multiplied in place: a CSR matrix of floats.
+
+    (Its row pointers delimit the stored values of any range of rows, so
+    :func:`csr_rows_logits` and :func:`csr_rows_gradient` read them where
+    they are; slicing the matrix would copy them.)
+    """
+    return (
+        _sparsetools is not None
+        and sp.issparse(X)
+        and X.format == "csr"
+        and X.dtype in (np.float32, np.float64)
+        and X.indices.dtype == X.indptr.dtype
+    )
+
+
+def csr_rows_logits(X, start, stop, coef, fit_intercept, out):
+    """Logits of rows ``start:stop`` of a CSR ``X`` into ``out``, shape ``(n_outputs, rows)``.
+
+    :func:`~._linear.linear_logits` of those rows, with no copy of them (see
+    :func:`csr_rows_sliceable`); ``coef`` in the dtype of ``X``, or the pair
+    that :func:`csr_coef` makes of it (once for many ranges of rows).
+    """
+    weights, intercepts = coef if isinstance(coef, tuple) else csr_coef(coef, fit_intercept)
+    n_rows = stop - start
+    indptr = X.indptr[start : stop + 1]
+    if weights is None or weights.shape[1] == 1:  # the product adds into the intercepts
+        out[...] = 0 if intercepts is None else intercepts[:, None]
+        if weights is not None:
+            _sparsetools.csr_matvec(
+                n_rows, X.shape[1], indptr, X.indices, X.data, weights.ravel(), out[0]
+            )
+        return out
+    # X W in the rows' layout, then transposed into out
+    n_outputs = weights.shape[1]
+    product = np.zeros((n_rows, n_outputs), dtype=X.dtype)
+    _sparsetools.csr_matvecs(
+        n_rows, X.shape[1], n_outputs, indptr, X.indices, X.data, weights.ravel(), product.ravel()
+    )
+    out[...] = product.T
+    if intercepts is not None:
+        out += intercepts[:, None]
+    return out
+
+
+def csr_coef(coef, fit_intercept):
+    """``(weights, intercepts)`` of ``coef`` for :func:`csr_rows_logits`.
+
+    The weights C-contiguous, or None where all are zero; the intercepts, or
+    None without them.
+    """
+    n_features = coef.shape[0] - fit_intercept
+    weights = coef[:n_features]
+    weights = np.ascontiguousarray(weights) if weights.any() else None
+    return weights, (coef[n_features] if fit_intercept else None)
+
+
+def csr_rows_gradient(X, start, stop, residuals, fit_intercept, out):
+    """Add ``Xt^T R^T`` of rows ``start:stop`` of a CSR ``X`` into ``out``.
+
+    :func:`~._linear.data_gradient` of those rows (``out`` float64, of the
+    coefficients' shape), with no copy of them (see :func:`csr_rows_sliceable`).
+    """
+    n_features = X.shape[1]
+    n_outputs, n_rows = residuals.shape
+    indptr = X.indptr[start : stop + 1]
+    wide = X.dtype == np.float64
+    total = out[:n_features] if wide else np.zeros((n_features, n_outputs), dtype=X.dtype)
+    if n_outputs == 1:
+        _sparsetools.csc_matvec(
+            n_features,
+            n_rows,
+            indptr,
+            X.indices,
+            X.data,
+            np.ascontiguousarray(residuals[0]),
+            total[:, 0],
+        )
+    else:
+        _sparsetools.csc_matvecs(
+            n_features,
+            n_rows,
+            n_outputs,
+            indptr,
+            X.indices,
+            X.data,
+            np.ascontiguousarray(residuals.T).ravel(),
+            total.ravel(),
+        )
+    if not wide:
+        out[:n_features] += total
+    if fit_intercept:
+        out[n_features] += residuals.sum(axis=1)
+    return out
