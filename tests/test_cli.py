@@ -383,3 +383,22 @@ def test_bad_plot_path_is_refused_before_the_cross_validation(tmp_path, capsys, 
     curves_module.check_plot_path(str(existing))
     curves_module.check_plot_path(str(tmp_path / "new.png"))
     assert existing.read_bytes() == b"old" and not (tmp_path / "new.png").exists()
+
+
+def test_run_comparison_warms_each_model_up_before_its_timed_folds():
+    """Each model is fitted once, untimed, before the folds: the first fold pays no imports."""
+    from sklearn.dummy import DummyClassifier
+
+    fits = []
+
+    class Recording(DummyClassifier):
+        def fit(self, X, y, sample_weight=None):
+            fits.append(len(y))
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    data = load_dataset("iris")
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    results = run_comparison(data, {"recording": Recording(strategy="prior")}, cv=folds)
+    train_sizes = [len(train) for train, _ in folds.split(data.X, data.y)]
+    assert fits == [train_sizes[0], *train_sizes]
+    assert len(results[0].fit_time) == 3
