@@ -26,7 +26,8 @@ from ._stopping import (
 #: Iterations in the curvature bound's metric before a fit whose Hessian is
 #: cheap moves, once, to the metric of the Hessian at the point reached (see
 #: :meth:`FitPlan.run`); a costlier Hessian waits until the iterations have
-#: cost as much.
+#: cost as much. A softmax whose coupled Hessian is costly moves to the
+#: metric of its class blocks instead (:mod:`~.._loss._class_metric`).
 WARM_ITERATIONS = 5
 
 __all__ = ["FitPlan", "metric_kind"]
