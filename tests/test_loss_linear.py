@@ -18,6 +18,7 @@ from sklearn_logloss._loss._linear import (
     gram_product,
     hessian_form_sums,
     linear_logits,
+    moment_sums,
     row_blocks,
     targets,
     weighted_sq_norm_sum,
@@ -217,3 +218,18 @@ def test_csr_row_ranges_multiply_like_the_sliced_rows(n_outputs, dtype, fit_inte
     if fit_intercept:
         expected = np.column_stack([expected, residuals.sum(axis=1)])
     assert_allclose(grad, 1.0 + expected.T, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_moment_sums_are_the_dense_ones(fmt, dtype):
+    # CSR ranges of rows read in place (squares of a range at a time), CSC
+    # slices of columns: the weighted column sums of X and X * X in float64.
+    rng = np.random.default_rng(1)
+    X = sp.random(3000, 40, density=0.1, format=fmt, random_state=1, dtype=dtype)
+    weight = rng.uniform(0.1, 2.0, size=3000)
+    first, second = moment_sums(X, weight)
+    dense = X.toarray().astype(np.float64)
+    assert first.dtype == second.dtype == np.float64
+    assert_allclose(first, weight @ dense, rtol=1e-12)
+    assert_allclose(second, weight @ dense**2, rtol=1e-12)

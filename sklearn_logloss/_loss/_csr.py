@@ -17,7 +17,13 @@ try:  # scipy's sparse kernels (the ones its products call)
 except ImportError:  # pragma: no cover (no such module: CSR data is used whole)
     _sparsetools = None
 
-__all__ = ["csr_coef", "csr_rows_gradient", "csr_rows_logits", "csr_rows_sliceable"]
+__all__ = [
+    "csr_coef",
+    "csr_moment_sums",
+    "csr_rows_gradient",
+    "csr_rows_logits",
+    "csr_rows_sliceable",
+]
 
 
 def csr_rows_sliceable(X):
@@ -114,3 +120,25 @@ def csr_rows_gradient(X, start, stop, residuals, fit_intercept, out):
     if fit_intercept:
         out[n_features] += residuals.sum(axis=1)
     return out
+
+
+def csr_moment_sums(X, sample_weight, step):
+    """``(X^T s, (X * X)^T s)`` of a CSR ``X`` in float64, ``step`` rows at a time.
+
+    :func:`~._linear.moment_sums` of sparse data: the squares (and, for
+    float32 data, the values in float64) are formed for a range of rows only.
+    """
+    n_rows, n_features = X.shape
+    first, second = np.zeros(n_features), np.zeros(n_features)
+    for start in range(0, n_rows, step):
+        stop = min(start + step, n_rows)
+        begin, end = X.indptr[start], X.indptr[stop]
+        pointers = X.indptr[start : stop + 1] - begin
+        indices = X.indices[begin:end]
+        values = np.asarray(X.data[begin:end], dtype=np.float64)
+        weight = np.ascontiguousarray(sample_weight[start:stop], dtype=np.float64)
+        for total, stored in ((first, values), (second, np.square(values))):
+            _sparsetools.csc_matvec(
+                n_features, stop - start, pointers, indices, stored, weight, total
+            )
+    return first, second

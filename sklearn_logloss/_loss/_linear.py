@@ -24,6 +24,7 @@ another formula.
 import numpy as np
 import scipy.sparse as sp
 
+from ._csr import csr_moment_sums, csr_rows_sliceable
 from ._pointwise import CHUNK_ROWS, loss_gradient
 
 __all__ = [
@@ -246,11 +247,13 @@ def _sparse_moments(X, sample_weight):
     squares are formed for a chunk of about ``BLOCK_BYTES / 64`` stored
     values, and at most a sixteenth of them.
     """
-    weight = np.asarray(sample_weight, dtype=np.float64)
     X = X.tocsr() if X.format not in ("csr", "csc") else X
     n_major = X.shape[0] if X.format == "csr" else X.shape[1]
     per_value = max(1, X.nnz // max(1, n_major))
     step = max(1, min(BLOCK_BYTES // (64 * per_value), n_major // 16))
+    if csr_rows_sliceable(X):  # ranges of rows read in place
+        return csr_moment_sums(X, sample_weight, step)
+    weight = np.asarray(sample_weight, dtype=np.float64)
     first, second = np.zeros(X.shape[1]), np.zeros(X.shape[1])
     for start in range(0, n_major, step):
         stop = min(start + step, n_major)
@@ -261,7 +264,8 @@ def _sparse_moments(X, sample_weight):
         first[cols] += np.asarray(chunk.T @ w, dtype=np.float64).ravel()
         # The squares share the chunk's indices (no copy of them).
         squares = type(chunk)(
-            (np.square(chunk.data), chunk.indices, chunk.indptr), shape=chunk.shape
+            (np.square(chunk.data, dtype=np.float64), chunk.indices, chunk.indptr),
+            shape=chunk.shape,
         )
         second[cols] += np.asarray(squares.T @ w, dtype=np.float64).ravel()
     return first, second
@@ -315,16 +319,22 @@ def gram_sums(X, sample_weight, mean, inv_scale, fit_intercept, xp=np, stride=1)
     return gram
 
 
-def intercept_hessian_sums(proba, sample_weight, xp=np):
+def intercept_hessian_sums(proba, sample_weight, xp=np, work=None):
     """``sum_n s_n (diag(p_n) - p_n p_n^T)``: the Hessian of the data term in the intercepts.
 
     ``proba`` (shape ``(n_outputs, n_rows)``) as recorded by
     :func:`~._pointwise.loss_gradient` (one logit: the probability of the
     class not observed, whose ``p (1 - p)`` is the same). A float64 NumPy
     ``(n_outputs, n_outputs)`` array; on NumPy a chunk of rows at a time.
+    ``work``: NumPy scratch of ``n_rows`` numbers for one logit.
     """
     k, n_rows = proba.shape
     hessian = np.zeros((k, k))
+    if k == 1 and work is not None:  # p (1 - p) in the scratch
+        curvature = np.subtract(1.0, proba[0], out=work[:n_rows])
+        curvature *= proba[0]
+        hessian[0, 0] = float(np.dot(curvature, sample_weight))
+        return hessian
     step = n_rows if xp is not np else max(1, CHUNK_ROWS // k)
     for start in range(0, n_rows, step):
         p = proba[:, start : start + step]

@@ -319,16 +319,18 @@ class LinearLogLoss(InMemoryLoss):
         coef = np.asarray(coef, dtype=self.dtype)
         k = self.n_outputs
         total, grad, hessian = 0.0, np.zeros(k), np.zeros((k, k))
-        # The probabilities of a chunk at a time (the work's width).
+        # The probabilities of a chunk at a time (the work's width; one
+        # logit: in the work's second row, which the kernel leaves then).
         chunk = self._chunk
-        proba = np.empty((k, chunk), dtype=self.dtype)
+        proba = None if k == 1 else np.empty((k, chunk), dtype=self.dtype)
         prepared = self._prepared(coef)
         for start, stop, logits, work, target in self._blocks():
             logits = self._block_logits(start, stop, prepared, logits)
             weight = self._weight[start:stop]
             for first in range(0, stop - start, chunk):
                 rows = slice(first, first + chunk)
-                p = proba[:, : logits[:, rows].shape[1]]
+                n_rows = logits[:, rows].shape[1]
+                p = work[1:, :n_rows] if k == 1 else proba[:, :n_rows]
                 loss_sum, residuals = loss_gradient(
                     logits[:, rows],
                     target[rows],
@@ -338,7 +340,8 @@ class LinearLogLoss(InMemoryLoss):
                 )
                 total += loss_sum
                 grad += residuals.sum(axis=1)
-                hessian += intercept_hessian_sums(p, weight[rows])
+                scratch = work[0] if k == 1 else None
+                hessian += intercept_hessian_sums(p, weight[rows], work=scratch)
         return total * self._scale, grad * self._scale, hessian * self._scale
 
     def _add_data_forms(self, proba, directions, forms, first=None):
