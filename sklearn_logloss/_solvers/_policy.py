@@ -58,19 +58,25 @@ def momentum_memory(loss, *, small_logits=SMALL_LOGITS, small_memory=8):
     return small_memory if loss.n_samples * loss.n_outputs <= small_logits else 1
 
 
-def momentum_gradient_sum(loss):
+def momentum_gradient_sum(loss, *, logits_fraction=1 / 16):
     """Whether ``"momentum"`` also searches along the gradient sum and the point.
 
     For two classes, where the curvature along a pair of directions costs one
     pass over ``n_samples`` numbers: in the fixed metric of the steps the two
     directions save iterations on problems of every size, more than the
     overhead they add to each. With ``K`` classes a pair costs ``K`` passes
-    and they save few iterations.
+    and they save few iterations. Not on sparse data (stored in under half
+    the bytes of its dense form) where an array of logits takes more than
+    ``logits_fraction`` of the data's bytes: the gradient sum's logits are
+    kept through the fit, and the iterations they save there are cheap.
 
     Parameters
     ----------
     loss : object
-        A loss following the loss contract; its ``n_outputs`` is read.
+        A loss following the loss contract; its ``n_outputs`` and sizes are read.
+    logits_fraction : float, default=1/16
+        The most memory an array of logits may take, as a fraction of
+        ``loss.data_nbytes``, for the gradient sum on sparse data.
 
     Returns
     -------
@@ -88,7 +94,11 @@ def momentum_gradient_sum(loss):
     >>> momentum_gradient_sum(binary), momentum_gradient_sum(three)
     (True, False)
     """
-    return loss.n_outputs == 1
+    if loss.n_outputs != 1:
+        return False
+    itemsize = loss.dtype.itemsize
+    sparse = 2 * loss.data_nbytes < loss.n_samples * loss.n_features * itemsize
+    return not (sparse and loss.n_samples * itemsize > logits_fraction * loss.data_nbytes)
 
 
 def auto_solver(loss, *, logits_fraction=0.25, logits_bytes=16 * 2**20, memory=None):
