@@ -6,10 +6,14 @@ small enough to stay in the CPU cache, each block forming its logits, losses
 and residuals and adding ``X_b^T R_b`` to the gradient while ``X_b`` is still
 cached, so one evaluation of ``J`` and its gradient reads ``X`` from memory
 once; all buffers are block-sized and allocated once, so fitting never copies
-``X`` and allocates no ``n_samples x n_classes`` array per iteration. Sparse
-(and Fortran-ordered) ``X`` is used as one block (slicing it would copy): its
-products make one array of all logits per call, and the two-class pointwise
-passes sweep it in chunks of rows whose scratch stays small next to the data.
+``X`` and allocates no ``n_samples x n_classes`` array per iteration. CSR
+``X`` (and Fortran-ordered ``X`` with more than one logit) is swept in chunks
+of rows (an eighth of them, at most :data:`~._pointwise.CHUNK_ROWS` for two
+classes) multiplied where they are stored (:mod:`~._csr`; views of
+Fortran-ordered rows), so that no array of all logits or residuals is made
+during a call. Other sparse ``X`` (CSC), and Fortran-ordered ``X`` with one
+logit, is used as one block (slicing it would copy, or slow its product):
+its products make one array of all logits per call.
 """
 
 import numpy as np
@@ -102,19 +106,23 @@ class LinearLogLoss(InMemoryLoss):
         self._bounds = row_blocks(X, _linear.BLOCK_BYTES, max_rows=max_rows)
         rows = self._bounds[0][1] - self._bounds[0][0] if self._bounds else 1
         # CSR rows are multiplied in place, a range at a time (no copy of
+        # them), and so are ranges of Fortran-ordered rows (views) with more
+        # than one logit (the whole product's logits would be an array of
         # them): their blocks are the pointwise chunks below.
         self._csr = csr_rows_sliceable(X)
+        fortran = isinstance(X, np.ndarray) and not rows_sliceable(X) and self.n_outputs > 1
+        self._ranges = self._csr or fortran
         # One block of all rows of data that cannot be sliced without a copy
-        # (CSC, Fortran-ordered): its logits are made per call, not kept.
-        self._whole = not (self._csr or rows_sliceable(X))
+        # (CSC): its logits are made per call, not kept.
+        self._whole = not (self._ranges or rows_sliceable(X))
         # Rows swept at once by the pointwise passes (two classes: at most
         # CHUNK_ROWS; more: a block; in one block of all rows, an eighth of
         # them beyond 8192), so that their scratch stays in the cache and
         # small next to the data and the solvers' arrays of all logits.
         self._chunk = max(1, min(CHUNK_ROWS, rows) if self.n_outputs == 1 else rows)
-        if self._whole or self._csr:
+        if self._whole or self._ranges:
             self._chunk = min(self._chunk, max(1024, rows // 8))
-        if self._csr:  # a block a chunk
+        if self._ranges:  # a block a chunk
             rows = self._chunk
             n_rows = X.shape[0]
             self._bounds = [(a, min(a + rows, n_rows)) for a in range(0, n_rows, rows)]
@@ -155,12 +163,12 @@ class LinearLogLoss(InMemoryLoss):
 
     def _product_blocks(self):
         """Blocks for the products that are not per-iteration (all rows of CSR data at once)."""
-        return [(0, self.X.shape[0])] if self._csr else self._bounds
+        return [(0, self.X.shape[0])] if self._ranges else self._bounds
 
     def _blocks(self):
         """``(start, stop, logits buffer, work buffer, target)`` per block.
 
-        The logits buffer is None where the block is all rows of a sparse or
+        The logits buffer is None where the block is all rows of a CSC or
         Fortran-ordered ``X`` (:func:`~._linear.linear_logits` then makes it).
         """
         buffer, work = self._block_buffers()
@@ -198,7 +206,7 @@ class LinearLogLoss(InMemoryLoss):
         coef = np.asarray(coef, dtype=self.dtype)
         if out is None:
             out = self.empty_logits()
-        if not self._csr and (self.n_outputs == 1 or self._whole):
+        if not self._ranges and (self.n_outputs == 1 or self._whole):
             return linear_logits(self.X, coef, self.fit_intercept, out=out)
         prepared = self._prepared(coef)
         for start, stop in self._bounds:  # temporaries of a block only
@@ -255,7 +263,7 @@ class LinearLogLoss(InMemoryLoss):
         prepared = None if logits is not None else self._prepared(coef)
         total = 0.0
         for start, stop, buffer, work, target in self._blocks():
-            if buffer is None:  # Fortran-ordered: R^T is C-ordered for the product X^T R^T
+            if buffer is None:  # one block: R^T is C-ordered for the product X^T R^T
                 buffer = np.empty((stop - start, self.n_outputs), dtype=self.dtype).T
             proba = proba_out[:, start:stop]
             if logits is None:  # made in the buffer, where the residuals go
