@@ -59,15 +59,17 @@ def csr_rows_logits(X, start, stop, coef, fit_intercept, out):
                 n_rows, X.shape[1], indptr, X.indices, X.data, weights.ravel(), out[0]
             )
         return out
-    # X W in the rows' layout, then transposed into out
+    # X W in the rows' layout: in out itself where out is Fortran-ordered
+    # (the transpose of a C-ordered X W), else transposed into it.
     n_outputs = weights.shape[1]
-    product = np.zeros((n_rows, n_outputs), dtype=X.dtype)
+    in_place = out.T.flags.c_contiguous
+    product = out.T if in_place else np.empty((n_rows, n_outputs), dtype=X.dtype)
+    product[...] = 0 if intercepts is None else intercepts
     _sparsetools.csr_matvecs(
         n_rows, X.shape[1], n_outputs, indptr, X.indices, X.data, weights.ravel(), product.ravel()
     )
-    out[...] = product.T
-    if intercepts is not None:
-        out += intercepts[:, None]
+    if not in_place:
+        out[...] = product.T
     return out
 
 

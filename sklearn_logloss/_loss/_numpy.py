@@ -175,7 +175,9 @@ class LinearLogLoss(InMemoryLoss):
         for (start, stop), target in zip(self._bounds, self._targets, strict=True):
             n_rows = stop - start
             logits = None
-            if buffer is not None:
+            if buffer is not None and self._csr:  # Fortran-ordered: X W as the product makes it
+                logits = buffer[: self.n_outputs * n_rows].reshape(n_rows, self.n_outputs).T
+            elif buffer is not None:
                 logits = buffer[: self.n_outputs * n_rows].reshape(self.n_outputs, n_rows)
             yield start, stop, logits, work[:, :n_rows], target
 

@@ -212,13 +212,14 @@ def _multinomial_chunk(logits, y, sample_weight, gradient, work, proba_out, out)
     np.max(logits, axis=0, out=shift)
     shifted = np.subtract(logits, shift, out=out)
     # The true classes' logits: flat positions where out is contiguous (fast).
-    codes = np.asarray(y, dtype=np.intp)
     if out.flags.c_contiguous:
-        flat, true_class = out.reshape(-1), codes * n_rows + np.arange(n_rows)
-    elif out.flags.f_contiguous:
-        flat, true_class = out.T.reshape(-1), codes + n_classes * np.arange(n_rows)
+        flat, true_class = out.reshape(-1), np.multiply(y, n_rows, dtype=np.intp)
+        true_class += np.arange(n_rows)
+    elif out.flags.f_contiguous:  # one array of positions made (a small scratch)
+        flat, true_class = out.T.reshape(-1), np.arange(0, n_classes * n_rows, n_classes)
+        true_class += y
     else:  # a strided view: pairs of indices
-        flat, true_class = out, (codes, np.arange(n_rows))
+        flat, true_class = out, (np.asarray(y, dtype=np.intp), np.arange(n_rows))
     true_logit[...] = flat[true_class]
     exp = np.exp(shifted, out=out)
     normalizer = np.sum(exp, axis=0, out=shift)
