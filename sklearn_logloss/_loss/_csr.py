@@ -42,12 +42,14 @@ def csr_rows_sliceable(X):
     )
 
 
-def csr_rows_logits(X, start, stop, coef, fit_intercept, out):
+def csr_rows_logits(X, start, stop, coef, fit_intercept, out, scratch=None):
     """Logits of rows ``start:stop`` of a CSR ``X`` into ``out``, shape ``(n_outputs, rows)``.
 
     :func:`~._linear.linear_logits` of those rows, with no copy of them (see
     :func:`csr_rows_sliceable`); ``coef`` in the dtype of ``X``, or the pair
     that :func:`csr_coef` makes of it (once for many ranges of rows).
+    ``scratch``: a flat array in the dtype of ``X`` for the product ``X W``
+    of more than one logit (made when None or too small).
     """
     weights, intercepts = coef if isinstance(coef, tuple) else csr_coef(coef, fit_intercept)
     n_rows = stop - start
@@ -62,14 +64,22 @@ def csr_rows_logits(X, start, stop, coef, fit_intercept, out):
     # X W in the rows' layout: in out itself where out is Fortran-ordered
     # (the transpose of a C-ordered X W), else transposed into it.
     n_outputs = weights.shape[1]
+    size = n_rows * n_outputs
     in_place = out.T.flags.c_contiguous
-    product = out.T if in_place else np.empty((n_rows, n_outputs), dtype=X.dtype)
-    product[...] = 0 if intercepts is None else intercepts
+    if in_place:
+        product = out.T
+    elif scratch is not None and scratch.size >= size:
+        product = scratch[:size].reshape(n_rows, n_outputs)
+    else:
+        product = np.empty((n_rows, n_outputs), dtype=X.dtype)
+    product[...] = 0
     _sparsetools.csr_matvecs(
         n_rows, X.shape[1], n_outputs, indptr, X.indices, X.data, weights.ravel(), product.ravel()
     )
     if not in_place:
         out[...] = product.T
+    if intercepts is not None:  # along the rows of out (long runs)
+        out += intercepts[:, None]
     return out
 
 

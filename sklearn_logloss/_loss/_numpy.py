@@ -151,8 +151,9 @@ class LinearLogLoss(InMemoryLoss):
 
         ``coef`` as :meth:`_prepared` makes it.
         """
-        if self._csr:
-            return csr_rows_logits(self.X, start, stop, coef, self.fit_intercept, out)
+        if self._csr:  # the product's scratch: the pointwise passes', free until they run
+            work = self._block_buffers()[1].reshape(-1)
+            return csr_rows_logits(self.X, start, stop, coef, self.fit_intercept, out, work)
         return linear_logits(self._rows(start, stop), coef, self.fit_intercept, out=out)
 
     def _add_block_gradient(self, start, stop, residuals, grad):
@@ -175,9 +176,7 @@ class LinearLogLoss(InMemoryLoss):
         for (start, stop), target in zip(self._bounds, self._targets, strict=True):
             n_rows = stop - start
             logits = None
-            if buffer is not None and self._csr:  # Fortran-ordered: X W as the product makes it
-                logits = buffer[: self.n_outputs * n_rows].reshape(n_rows, self.n_outputs).T
-            elif buffer is not None:
+            if buffer is not None:
                 logits = buffer[: self.n_outputs * n_rows].reshape(self.n_outputs, n_rows)
             yield start, stop, logits, work[:, :n_rows], target
 
