@@ -85,10 +85,10 @@ def test_csr_fit_with_three_classes_keeps_few_arrays_of_all_logits():
     # new step's): 59% of the data. Where an array of logits is over a
     # quarter of the data, the point's logits are made from the coefficients
     # at each evaluation, a chunk of rows at a time, not kept. The chunks'
-    # scratch (the block's logits, the kernel's three rows, a product of the
-    # rows in their layout) is 11%, the codes 1.2%: 80% in all. One more
-    # array of all logits (29%) fails; lbfgs peaks at 83%. Before: 268%,
-    # 174% at the start of this work.
+    # scratch (the block's logits; the kernel's three rows, which first hold
+    # the product X W of the chunk) is 7%, the codes 1.2%: 78% in all. One
+    # more array of all logits (29%) fails; lbfgs peaks at 83%. Before:
+    # 268%, 174% at the start of this work.
     assert peak <= 0.83 * data_nbytes(X), f"peak {peak / data_nbytes(X):.1%} of the data"
     reference = LogisticRegression(C=1.0 / (model.alpha * X.shape[0]), tol=1e-10, max_iter=1000)
     reference.fit(X, y)
