@@ -197,3 +197,43 @@ def test_a_callback_stopping_at_or_before_the_move_stops_the_fit(at):
     assert result.stopped and result.reason == "callback" and not result.converged
     assert result.n_iter == at == len(seen)
     assert np.allclose(result.coef, seen[-1])
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("solver", ["auto", "bb"])
+def test_class_blocks_metric_fit_reaches_scikit_learns_optimum(
+    fit_intercept, solver, metric_calls
+):
+    # Eight classes and 30 features: the coupled Hessian is costly, the fit
+    # moves to its class blocks' metric; weighted samples, unscaled columns.
+    X, y = make_classification(
+        1500, 30, n_informative=12, n_classes=8, n_clusters_per_class=1, random_state=3
+    )
+    X = X * np.logspace(-1, 2, 30) + 2.0
+    weights = np.random.default_rng(3).uniform(0.2, 3.0, len(y))
+    alpha = 1e-3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLogisticRegression(
+            alpha=alpha, solver=solver, fit_intercept=fit_intercept, max_iter=3000
+        ).fit(X, y, sample_weight=weights)
+    assert [kind for kind, _, _ in metric_calls] == ["gram", "class_blocks"]
+    reference = LogisticRegression(
+        C=1 / (alpha * weights.sum()),
+        fit_intercept=fit_intercept,
+        solver="newton-cholesky",
+        tol=1e-12,
+        max_iter=1000,
+    ).fit(X, y, sample_weight=weights)
+    loss = make_loss(X, y, weights, n_classes=8, alpha=alpha, fit_intercept=fit_intercept)
+
+    def objective(fitted):
+        coef = fitted.coef_.T
+        if fit_intercept:
+            coef = np.vstack([coef, fitted.intercept_[None]])
+        return loss.objective(coef)
+
+    assert (objective(model) - objective(reference)) / objective(reference) <= 1e-6
+    np.testing.assert_allclose(
+        model.predict_proba(X), reference.predict_proba(X), rtol=0, atol=2e-3
+    )
