@@ -172,3 +172,48 @@ def test_certificate_on_collinear_features_is_never_below_the_true_gap(n_classes
     if status == "certified":
         true_gap = (objective - _optimum(loss, X, y, weights, 0.0)) / objective
         assert true_gap <= gap * (1 + 1e-6) + 1e-13
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    log_scales=st.lists(st.floats(-4, 6), min_size=4, max_size=4),
+    log_alpha=st.floats(-8, 0),
+    stride=st.sampled_from([1, 2, 4]),
+    warm=st.integers(0, 30),
+    steps=st.integers(0, 200),
+)
+def test_metric_hessian_certificate_is_never_below_the_true_gap(
+    log_scales, log_alpha, stride, warm, steps
+):
+    # The Hessian a metric was made of (on every stride-th row, at a point w0
+    # of a path) bounds the Hessian at later points: the stopping rule's
+    # certificate from it holds at any point of a run in that metric.
+    from sklearn_logloss._loss._precondition import PreconditionedLoss, make_metric
+    from sklearn_logloss._solvers._stopping import _RowForm, reference_certificate
+
+    alpha = 10.0**log_alpha
+    loss, X, y, weights = _problem(2, scales=10.0 ** np.asarray(log_scales), alpha=alpha, n=240)
+    rows = loss.subsample(stride) if stride > 1 else loss
+    w0 = SOLVERS["momentum"](rows, rows.init_coef(), learning_rate="auto", max_iter=warm, tol=0.0)
+    try:
+        metric = make_metric(rows, "hessian", coef=w0.coef)
+    except np.linalg.LinAlgError:
+        return
+    problem = PreconditionedLoss(loss, metric)
+    run = SOLVERS["momentum"](
+        problem, metric.from_coef(w0.coef), learning_rate="auto", max_iter=steps, tol=0.0
+    )
+    objective, grad = problem.objective_gradient(run.coef)
+    gap, status = reference_certificate(
+        metric.reference,
+        metric.to_coef(run.coef),
+        float(np.linalg.norm(grad)),
+        objective,
+        loss.weight_sum,
+        _RowForm(loss, metric.reference),
+        tol=1.0,
+    )
+    if status != "certified":
+        return
+    true_gap = (objective - _optimum(loss, X, y, weights, alpha)) / objective
+    assert true_gap <= gap * (1 + 1e-6) + 1e-13

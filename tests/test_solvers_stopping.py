@@ -126,3 +126,43 @@ def test_without_the_hessian_or_a_penalty_a_stop_warns(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         GDLogisticRegression(alpha=0.0).fit(X, y)
+
+
+def test_a_fit_in_the_metric_of_a_subsample_hessian_stops_on_its_certificate(monkeypatch):
+    # After coarse problems the full run steps in the metric of the Hessian on
+    # the finest coarse rows. That Hessian bounds the one at later points
+    # (a fraction of the rows, logits that moved): the stop is certified from
+    # it, without the penalty's passes over all rows (which over-solve).
+    import warnings
+
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_logloss import GDLogisticRegression
+    from sklearn_logloss._solvers import _stopping
+
+    X, y = make_classification(20_000, 60, n_informative=30, flip_y=0.1, random_state=0)
+    stops = _recorded_stops(monkeypatch)
+    full_data_penalty_checks = []
+    certify = _stopping.certify
+
+    def recording_certify(loss, coef):
+        if loss.n_samples == X.shape[0]:
+            full_data_penalty_checks.append(coef)
+        return certify(loss, coef)
+
+    monkeypatch.setattr(_stopping, "certify", recording_certify)
+    model = GDLogisticRegression(alpha=1e-4).fit(X, y)
+    certified, tol, _ = stops[-1]
+    assert certified <= tol and not full_data_penalty_checks
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = LogisticRegression(C=1 / (1e-4 * len(y)), solver="newton-cholesky", tol=1e-12)
+        reference.fit(X, y)
+
+    def objective(m):
+        z = X @ m.coef_.ravel() + m.intercept_[0]
+        return np.mean(np.logaddexp(0, np.where(y == 1, -z, z))) + 0.5e-4 * np.sum(m.coef_**2)
+
+    gap = (objective(model) - objective(reference)) / objective(reference)
+    assert gap <= tol

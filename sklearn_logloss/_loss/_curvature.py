@@ -49,7 +49,13 @@ import scipy.sparse as sp
 from ._linear import BLOCK_BYTES, _to_numpy, targets
 from ._pointwise import loss_gradient
 
-__all__ = ["curvature_sums", "gap_bound", "max_quadratic_form", "zero_sum_basis"]
+__all__ = [
+    "HessianReference",
+    "curvature_sums",
+    "gap_bound",
+    "max_quadratic_form",
+    "zero_sum_basis",
+]
 
 
 def zero_sum_basis(n_classes):
@@ -163,18 +169,34 @@ def curvature_sums(
 def max_quadratic_form(
     X, sample_weight, quad, mean, inv_scale, fit_intercept, xp=np, block_bytes=BLOCK_BYTES
 ):
-    """``max_i z_i^T quad z_i`` over the rows of a block with a positive weight (0 if none)."""
+    """``max_i z_i^T quad z_i`` over the rows of a block with a positive weight (0 if none).
+
+    ``quad`` is a symmetric matrix, or a pair ``(shift, vectors)`` for
+    ``shift I + vectors vectors^T`` (a few columns: the product is that
+    narrow).
+    """
     d = X.shape[1]
     weight_all = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
     largest = 0.0
-    for start, stop in _chunk_rows(X, quad.shape[0], block_bytes):
+    for start, stop in _chunk_rows(X, d + 1, block_bytes):
         Z = _rows(X, start, stop, mean, inv_scale, xp)
-        product = Z @ quad[:d, :d]
-        if fit_intercept:
-            product += 2.0 * quad[d, :d]
-        forms = np.einsum("ij,ij->i", product, Z)
-        if fit_intercept:
-            forms += quad[d, d]
+        if isinstance(quad, tuple):
+            shift, vectors = quad
+            projections = Z @ vectors[:d]
+            if fit_intercept:
+                projections += vectors[d]
+            forms = np.einsum("ij,ij->i", Z, Z)
+            if fit_intercept:
+                forms += 1.0
+            forms *= shift
+            forms += np.einsum("ij,ij->i", projections, projections)
+        else:
+            product = Z @ quad[:d, :d]
+            if fit_intercept:
+                product += 2.0 * quad[d, :d]
+            forms = np.einsum("ij,ij->i", product, Z)
+            if fit_intercept:
+                forms += quad[d, d]
         forms = forms[weight_all[start:stop] > 0]
         if forms.size:
             largest = max(largest, float(forms.max()))
@@ -200,3 +222,127 @@ def gap_bound(decrement_sq, rho_sq):
     if s < 1e-4:  # the series, where the closed form cancels
         return decrement_sq * (0.5 + s / 6.0 + s * s / 12.0)
     return (s + (1.0 - s) * math.log1p(-s)) / rho_sq
+
+
+class HessianReference:
+    """The Hessian ``H0`` at ``w0`` a metric was made of: it bounds the Hessians near ``w0``.
+
+    Where the rows' logits move by ``Delta_i`` between ``w0`` and ``w``, each
+    row's curvature falls by at most ``exp(-spread(Delta_i))`` (the log
+    partition's Hessian is the covariance of the class probabilities, and
+    tilting them by ``exp(Delta)`` changes each by a factor within
+    ``exp(+-spread)``). So, with ``H0`` summed over ``rows`` (all the data, or
+    a subsample whose weights are a fraction ``f`` of the whole), the Hessian
+    of ``J`` at ``w`` is at least ``f exp(-max_i spread(Delta_i)) H0`` (the
+    penalty's part is the same at both points and ``f exp(-.) <= 1``). A
+    metric ``(T T^T)^{-1} = H0`` then bounds Newton's decrement at ``w`` by
+    the gradient's norm in ``u`` (``w = T u``): ``lambda^2 <= ||T^T g||^2 /
+    (f exp(-max spread))`` (see :meth:`~.._solvers._stopping.StoppingRule`).
+
+    Parameters
+    ----------
+    rows : loss
+        The loss whose rows ``H0`` summed (offers ``"logit_space"``).
+    coef : ndarray
+        ``w0``, in the user's coordinates.
+    scaling : StandardizingMetric
+        The centred, scaled coordinates ``H0`` is in.
+    hessian : ndarray
+        ``H0`` as factored (two classes), in those coordinates.
+    ridge : float
+        The relative increase of ``H0``'s diagonal before it was factored.
+
+    Attributes
+    ----------
+    min_eig : float
+        A lower bound of the smallest eigenvalue of ``H0``.
+    shrink : float
+        A factor in ``(0, 1]`` such that the Hessian summed is at least
+        ``shrink`` times the factored one (the ridge taken back).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_logloss._loss import make_loss
+    >>> from sklearn_logloss._loss._precondition import hessian_in, standardizing_metric
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    >>> loss = make_loss(X, np.array([0, 1, 1, 0]), np.ones(4),
+    ...                  n_classes=2, alpha=0.1, fit_intercept=True)
+    >>> scaling = standardizing_metric(loss)
+    >>> hessian = hessian_in(loss, loss.init_coef(), scaling)[2]
+    >>> reference = HessianReference(loss, loss.init_coef(), scaling, hessian)
+    >>> bool(reference.min_eig > 0), reference.shrink
+    (True, 1.0)
+    """
+
+    def __init__(self, rows, coef, scaling, hessian, ridge=0.0):
+        self.rows, self.coef, self.scaling = rows, np.asarray(coef, dtype=np.float64), scaling
+        self._hessian, self._ridge = hessian, ridge
+        self._logits = self._min_eig = None
+
+    def _eigen(self):
+        """The eigenvalues and vectors of ``H0`` (the first time; ``H0`` is then let go)."""
+        if self._min_eig is None:
+            hessian, self._hessian = self._hessian, None
+            values, vectors = np.linalg.eigh(hessian)
+            # eigh is backward stable: its values are within a few eps ||H|| of the truth.
+            values = values - 8 * hessian.shape[0] * np.finfo(np.float64).eps * abs(values[-1])
+            self._min_eig = float(values[0])
+            excess = self._ridge * float(np.max(np.diagonal(hessian))) / (1.0 + self._ridge)
+            self._shrink = 1.0 - excess / self._min_eig if self._min_eig > 0 else 0.0
+            self._values, self._vectors = values, vectors
+        return self._min_eig, self._shrink
+
+    @property
+    def min_eig(self):
+        return self._eigen()[0]
+
+    @property
+    def shrink(self):
+        return self._eigen()[1]
+
+    def inverse_bound(self, n_vectors=16):
+        """``(shift, vectors)``, a quadratic form at least ``H0^{-1}`` (for ``max_row_form``).
+
+        ``shift I + vectors vectors^T`` with ``shift = 1 / lambda_{m+1}`` and
+        the eigenvectors of the ``m`` smallest eigenvalues scaled by
+        ``sqrt(1 / lambda_k - shift)``: exact along the directions ``H0``
+        curves least (collinear features, a weak penalty), bounded above by
+        the next eigenvalue along the others; ``m = n_vectors``.
+        """
+        self._eigen()
+        values, vectors = self._values, self._vectors
+        m = min(n_vectors, len(values) - 1)
+        if not values[0] > 0:
+            return None
+        shift = 1.0 / values[m] if m >= 0 else 0.0
+        weights = np.sqrt(np.maximum(1.0 / values[:m] - shift, 0.0))
+        return shift, vectors[:, :m] * weights
+
+    def lower_factor(self, coef, weight_sum):
+        """``c`` with ``H(coef) >= c H0``, for data whose weights total ``weight_sum``.
+
+        ``coef`` in the user's coordinates. The first call computes the
+        logits of the rows at ``w0`` (kept), every call those at ``coef``:
+        one product with the rows' data.
+        """
+        rows = self.rows
+        if self._logits is None:
+            self._logits = rows.logits(self.coef.astype(rows.dtype))
+        moved = rows.logits(np.asarray(coef).astype(rows.dtype))
+        xp = getattr(rows, "xp", np)
+        change = moved - self._logits
+        if change.shape[0] == 1:
+            spread = xp.max(xp.abs(change))
+        else:
+            spread = xp.max(xp.max(change, axis=0) - xp.min(change, axis=0))
+        spread = float(_to_numpy(spread, xp))
+        if not self.shrink > 0:
+            return 0.0
+        fraction = min(1.0, rows.weight_sum / weight_sum)
+        # The logits were computed in the loss's dtype: allow for their rounding.
+        eps = float(np.finfo(rows.dtype).eps)
+        scale = float(_to_numpy(xp.max(xp.abs(moved)), xp)) + 1.0
+        if not math.isfinite(spread):
+            return 0.0
+        return fraction * self.shrink * math.exp(-(spread + 64 * eps * scale))

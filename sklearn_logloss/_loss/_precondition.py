@@ -35,7 +35,7 @@ Two metrics (:func:`make_metric`):
 import numpy as np
 
 from ._base import power_iteration
-from ._curvature import zero_sum_basis
+from ._curvature import HessianReference, zero_sum_basis
 
 __all__ = [
     "CoupledMetric",
@@ -284,7 +284,10 @@ def make_metric(loss, kind, *, gram_rows=4096, moment_rows=16384, coef=None):
         hessian = hessian_in(loss, coef, scaling)[2]
         hessian[np.diag_indices_from(hessian)] *= 1.0 + 1e-12  # rounding of a singular H
         if loss.n_outputs == 1:
-            return factored_metric(scaling, hessian)
+            metric = factored_metric(scaling, hessian)
+            if "logit_space" in loss.supports:  # for the stopping rule's certificate
+                metric.reference = HessianReference(loss, coef, scaling, hessian, ridge=1e-12)
+            return metric
         return _coupled_hessian_metric(loss, scaling, hessian)
     c = loss._curvature()
     scaling = standardizing_metric(loss, curvature=c, alpha=loss.alpha, rows=moment_rows)

@@ -56,7 +56,13 @@ import numpy as np
 from .._loss._curvature import gap_bound, zero_sum_basis
 from .._loss._precondition import hessian_in, standardizing_metric
 
-__all__ = ["StoppingRule", "best_intercepts", "certify", "curvature_certificate"]
+__all__ = [
+    "StoppingRule",
+    "best_intercepts",
+    "certify",
+    "curvature_certificate",
+    "reference_certificate",
+]
 
 _TINY = float(np.finfo(np.float64).tiny)
 _EPS = float(np.finfo(np.float64).eps)
@@ -246,6 +252,54 @@ def _data_range(loss, standard, size):
     return np.kron(np.eye(size // gram.shape[0]), vectors[:, seen])
 
 
+class _RowForm:
+    """``max_i z_i^T Q z_i`` over the rows of ``loss``, ``Q >= H0^{-1}`` of ``reference``.
+
+    In the coordinates of the reference's scaling; 0.1% is added for the
+    rounding of the eigenvectors ``Q`` is made of.
+    """
+
+    def __init__(self, loss, reference):
+        self.loss, self.reference, self.value = loss, reference, None
+
+    def __call__(self):
+        if self.value is None:
+            quad = self.reference.inverse_bound()
+            if quad is None:
+                self.value = math.inf
+            else:
+                scaling = self.reference.scaling
+                form = self.loss.max_row_form(quad, scaling.mean, scaling.inv_scale)
+                self.value = 1.001 * form
+        return self.value
+
+
+def reference_certificate(reference, coef, grad_norm, objective, weight_sum, row_form, tol):
+    """``(gap, status)`` from the Hessian ``H0`` a metric was made of (no pass over all rows).
+
+    The metric ``w = T u`` has ``(T T^T)^{-1} = H0``, the Hessian of a
+    :class:`~.._loss._curvature.HessianReference`, and ``H(w) >= c H0`` at
+    ``coef`` (its ``lower_factor``: one product with the reference's rows).
+    So Newton's decrement is at most ``grad_norm^2 / c`` (``grad_norm`` the
+    gradient's norm in ``u``, ``||T^T g||``) and ``rho^2 <= max_i z_i^T
+    H0^{-1} z_i / c``; ``row_form()`` bounds that maximum (a pass over the
+    rows of data whose weights total ``weight_sum``), asked only where the
+    bound could pass. Statuses as for :func:`curvature_certificate`.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        factor = reference.lower_factor(coef, weight_sum)
+    scale = max(abs(objective), _TINY)
+    if not (factor > 0 and reference.min_eig > 0):
+        return math.inf, "far"
+    decrement_sq = grad_norm**2 / factor
+    if 0.5 * decrement_sq > tol * scale:  # the bound exceeds it: no need for rho
+        return 0.5 * decrement_sq / scale, "above"
+    bound = gap_bound(decrement_sq, row_form() / factor)
+    if bound == math.inf:
+        return 0.5 * decrement_sq / scale, "far"
+    return bound / scale, "certified"
+
+
 def curvature_certificate(loss, coef, standard, tol):
     """``(gap, status, objective)`` from the Hessian at ``coef``: see :mod:`~.._loss._curvature`.
 
@@ -400,6 +454,9 @@ class StoppingRule:
         self._base, self._standard = base, None
         self._work = self._gradient_work = 0.0
         self._deferred = False
+        metric = loss.metric
+        self._reference = None if metric is None else getattr(metric, "reference", None)
+        self._row_square = None
         self.has_hessian = "hessian" in base.supports
         if not self.has_hessian:
             return
@@ -469,8 +526,17 @@ class StoppingRule:
             curvature = self._curvature_check(coef)
             if curvature is True:
                 return True
-        elif self.has_hessian:
-            self._deferred = True
+        else:
+            self._deferred = self.has_hessian
+            if self._reference is not None:
+                # The Hessian the metric was made of bounds the one here: no
+                # pass over all rows. Where its bound holds but is above tol,
+                # the penalty's, looser, is not worth its passes either.
+                curvature = self._reference_check(coef)
+                if curvature is True:
+                    return True
+                if curvature[1] == "far":
+                    curvature = None
         bound = math.inf if curvature is None else curvature[0]
         if self.can_certify and (curvature is None or curvature[1] == "far"):
             alpha_bound, coef, objective, _ = certify(self.loss, coef)
@@ -500,6 +566,26 @@ class StoppingRule:
             ratio = max(1.0, bound / self._trigger)
             self.calibration = 10.0 ** (math.ceil(2.0 * math.log10(ratio)) / 2.0)
         return False
+
+    def _reference_check(self, coef):
+        """:func:`reference_certificate` at ``coef``: True if it passes, else ``(gap, status)``."""
+        if self._row_square is None:
+            self._row_square = _RowForm(self._base, self._reference)
+        gap, status = reference_certificate(
+            self._reference,
+            self.loss.metric.to_coef(coef),
+            self.grad_norm,
+            self._objective,
+            self._base.weight_sum,
+            self._row_square,
+            self.tol,
+        )
+        if status == "certified":
+            self.certified_gap = gap
+            if gap <= self.tol:
+                self.final = None  # the point itself
+                return True
+        return gap, status
 
     def _curvature_check(self, coef):
         """The curvature certificate at ``coef``: True when it passes, else ``(gap, status)``."""
