@@ -14,6 +14,13 @@ so far (so the certificate never more than doubles a fit's work), and where
 its matrices fit in memory (:data:`HESSIAN_SIZE` coefficients,
 :data:`HESSIAN_BYTES`).
 
+**The metric's Hessian** (:func:`reference_certificate`): where the steps'
+metric is a two-class Hessian ``H0`` taken earlier (on all rows or a
+subsample), the Hessian here is at least ``c H0`` (self-concordance again),
+so the gradient's norm in that metric bounds Newton's decrement: a check
+costs a product with ``H0``'s rows, not a new Hessian. It serves where the
+full Hessian is not affordable.
+
 **The penalty's certificate** (:func:`certify`, ``alpha > 0``). ``phi(W) =
 min_b J(W, b)``, the objective with the intercepts at their best for the
 weights ``W``, is ``alpha``-strongly convex: it is ``alpha/2 ||W||^2`` plus a
