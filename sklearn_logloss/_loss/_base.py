@@ -61,7 +61,12 @@ class LogLoss:
         - ``"subsample"``: ``subsample(stride)``, the same objective on every
           ``stride``-th sample (None when a class has no weight there);
         - ``"hessian"``: :meth:`hessian_at` and :meth:`max_row_form`, the
-          exact Hessian at a point for the stopping rule's certificate.
+          exact Hessian at a point for the stopping rule's certificate;
+        - ``"lean_logit_space"``: the logit-space methods spare a solver
+          arrays of logits: ``hessian_forms`` takes ``proba`` as
+          ``logit_directions[0]`` and writes the logits of the first
+          direction there, ``objective_gradient_at`` takes ``logits=None``
+          (made from ``coef`` a block at a time).
 
     Methods
     -------
@@ -83,7 +88,7 @@ class LogLoss:
     >>> loss = LinearLogLoss(np.eye(2), np.array([0, 1]), np.ones(2),
     ...                      n_classes=2, alpha=0.0, fit_intercept=False)
     >>> isinstance(loss, LogLoss), sorted(loss.supports)
-    (True, ['hessian', 'logit_space', 'subsample'])
+    (True, ['hessian', 'lean_logit_space', 'logit_space', 'subsample'])
     >>> round(loss.objective(loss.init_coef()), 6)  # log(2)
     0.693147
     """
