@@ -130,6 +130,23 @@ def class_block_metric(loss, coef, *, block_bytes=BLOCK_BYTES):
     time (temporaries of about ``block_bytes``). ``loss`` must pass
     :func:`has_class_blocks`. Raises ``numpy.linalg.LinAlgError`` where a
     block is singular.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_logloss._loss import make_loss
+    >>> from sklearn_logloss._loss._class_metric import class_block_metric
+    >>> X, y = load_iris(return_X_y=True)
+    >>> loss = make_loss(X, y, np.ones(150), n_classes=3, alpha=1e-2, fit_intercept=True)
+    >>> metric = class_block_metric(loss, loss.init_coef())
+    >>> u = np.arange(15.0).reshape(5, 3)
+    >>> bool(np.allclose(metric.from_coef(metric.to_coef(u)), u))
+    True
+    >>> grad = np.ones((5, 3)) - np.eye(5, 3)  # its class means aside, a zero-sum gradient
+    >>> step = metric.to_coef(metric.gradient(grad - grad.mean(axis=1, keepdims=True)))
+    >>> bool(np.allclose(step.sum(axis=1), 0))  # zero-sum steps keep zero-sum iterates
+    True
     """
     scaling = standardizing_metric(loss)
     X, d = loss.X, loss.n_features
