@@ -237,3 +237,34 @@ def test_class_blocks_metric_fit_reaches_scikit_learns_optimum(
     np.testing.assert_allclose(
         model.predict_proba(X), reference.predict_proba(X), rtol=0, atol=2e-3
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_full_run_starts_with_the_coarse_problems_calibration(dtype, monkeypatch):
+    # In float32 the full run steps in the coarse problems' metric: its first
+    # check of the penalty's bound used to come where that bound, loose by
+    # the ratio of the curvature to alpha, was known to fail (14 ms of a
+    # 150 ms fit on 200000 x 100). It now starts with the coarse problems'
+    # calibration; after a move to the Hessian's metric (float64), at 1.
+    from sklearn_logloss._solvers import _stopping
+
+    X, y = make_classification(50_000, 60, n_informative=30, flip_y=0.1, random_state=0)
+    X = X.astype(dtype)
+    rules = []
+    init = _stopping.StoppingRule.__init__
+
+    def recording(self, loss, coef, grad, tol, *, calibration=1.0):
+        init(self, loss, coef, grad, tol, calibration=calibration)
+        rules.append((self, self.calibration))  # the rule, its first calibration
+
+    monkeypatch.setattr(_stopping.StoppingRule, "__init__", recording)
+    loss = make_loss(X, y, np.ones(len(y)), n_classes=2, alpha=1e-4, fit_intercept=True)
+    plan = FitPlan(loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=1000)
+    coarse = [rule for rule, _ in rules if rule.loss.n_samples < len(y)]
+    assert coarse and coarse[-1].calibration > 1  # a check failed there
+    result = plan.run(tol=1e-6)
+    (first,) = [start for rule, start in rules if rule.loss.n_samples == len(y)]
+    moved = getattr(plan.metric, "reference", None) is not None
+    assert moved == (dtype == np.float64) and result.converged
+    # Another metric after a move: the coarse calibration says nothing there.
+    assert first == (1.0 if moved else coarse[-1].calibration)

@@ -61,6 +61,9 @@ class SolverResult:
         certificate held, as on separable data) or ``"estimate"`` (``alpha =
         0``, the Hessian out of reach: the estimated gap fell below ``tol``,
         which no bound backs).
+    calibration : float
+        The stopping rule's calibration at the end (see
+        :class:`~._stopping.StoppingRule`), for a run that continues this one.
 
     Examples
     --------
@@ -83,6 +86,7 @@ class SolverResult:
     learning_rate: float
     stopped: bool = False
     reason: str = ""
+    calibration: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +216,17 @@ class Solver:
     step_size = 0.0
 
     def __call__(
-        self, loss, coef, *, learning_rate, max_iter, tol, verbose=0, callback=None, offset=0
+        self,
+        loss,
+        coef,
+        *,
+        learning_rate,
+        max_iter,
+        tol,
+        verbose=0,
+        callback=None,
+        offset=0,
+        calibration=1.0,
     ) -> SolverResult:
         """Minimize ``loss`` from ``coef``.
 
@@ -238,6 +252,10 @@ class Solver:
         offset : int, default=0
             Iterations an earlier run of the same fit made: the verbose lines
             and the callback count from there.
+        calibration : float, default=1.0
+            The stopping rule's first calibration (see
+            :class:`~._stopping.StoppingRule`), e.g. the one an earlier run
+            on a subsample ended with (``SolverResult.calibration``).
 
         Returns
         -------
@@ -249,13 +267,17 @@ class Solver:
         # CPython's fast attribute access for the state the steps add.
         for name, value in vars(self).items():
             setattr(run, name, value)
-        return run._run(loss, coef, learning_rate, max_iter, tol, verbose, callback, offset)
+        return run._run(
+            loss, coef, learning_rate, max_iter, tol, verbose, callback, offset, calibration
+        )
 
-    def _run(self, loss, coef, learning_rate, max_iter, tol, verbose, callback, offset=0):
+    def _run(
+        self, loss, coef, learning_rate, max_iter, tol, verbose, callback, offset, calibration
+    ):
         self.loss = loss
         objective, grad = self.setup(coef, learning_rate)
         self.coef, self.objective, self.grad = coef, objective, grad
-        rule = self.rule = StoppingRule(loss, coef, grad, tol)
+        rule = self.rule = StoppingRule(loss, coef, grad, tol, calibration=calibration)
         history = self.history = [objective]
         hook = _iteration_hook(callback)
         converged, stopped = rule(coef, objective, grad), False
@@ -309,6 +331,7 @@ class Solver:
             learning_rate=float(self.step_size),
             stopped=stopped,
             reason=reason,
+            calibration=rule.calibration,
         )
 
     def setup(self, coef, learning_rate):

@@ -153,7 +153,9 @@ class FitPlan:
                 self._warm = max(WARM_ITERATIONS, math.ceil(cost / gradient_work(loss)))
         if progress is not None:
             progress.start(len(strides), self._to_coef)
+        self._calibration = 1.0
         if strides:
+            coarse = []
             start = coarse_start(
                 self._problem,
                 start,
@@ -161,7 +163,12 @@ class FitPlan:
                 verbose=verbose,
                 strides=strides,
                 progress=progress,
+                results=coarse,
             )
+            if coarse:
+                # The full run steps in the same metric (unless it moves to the
+                # Hessian's below): its checks start where the coarse ones ended.
+                self._calibration = coarse[-1].calibration
             finest = loss.subsample(strides[-1]) if hessian_metric else None
             if finest is not None:
                 # The coarse solution is near the optimum: the Hessian there,
@@ -172,6 +179,7 @@ class FitPlan:
                     self.metric = make_metric(finest, "hessian", coef=w)
                     self._problem = PreconditionedLoss(loss, self.metric)
                     start = self._from_coef(w)
+                    self._calibration = 1.0  # another metric, another certificate
                 except np.linalg.LinAlgError:  # a singular Hessian: keep the bound's metric
                     pass
         self._start = start
@@ -194,7 +202,7 @@ class FitPlan:
         :class:`~._driver.Solver`).
         """
         if self._warm is None or self.max_iter <= self._warm:
-            return self._solve(self._start, self.max_iter, tol, callback)
+            return self._solve(self._start, self.max_iter, tol, callback, 0, self._calibration)
         # Steps in the bound's metric, then, once, the metric of the Hessian
         # at the point reached: every update stays a gradient step in a
         # fixed metric, which changes once. The first run ends by a callback,
@@ -215,7 +223,7 @@ class FitPlan:
         second.loss_history = np.concatenate([first.loss_history, second.loss_history[1:]])
         return second
 
-    def _solve(self, start, max_iter, tol, callback, offset=0):
+    def _solve(self, start, max_iter, tol, callback, offset=0, calibration=1.0):
         from . import SOLVERS  # the registry imports this module's neighbours
 
         if (
@@ -233,6 +241,7 @@ class FitPlan:
             verbose=self.verbose,
             callback=callback,
             offset=offset,
+            calibration=calibration,
         )
         result.coef = np.asarray(self._to_coef(result.coef))
         return result

@@ -262,7 +262,9 @@ def coarse_strides(loss, *, factor=8, samples_per_coef=20, min_size=2**20):
     return strides[::-1]
 
 
-def coarse_start(loss, coef, *, max_iter, tol=1e-4, verbose=0, strides=None, progress=None):
+def coarse_start(
+    loss, coef, *, max_iter, tol=1e-4, verbose=0, strides=None, progress=None, results=None
+):
     """A starting point from coarse problems (the start of ``solver="auto"``).
 
     Solves the same objective on every ``stride``-th sample, coarsest first
@@ -295,6 +297,8 @@ def coarse_start(loss, coef, *, max_iter, tol=1e-4, verbose=0, strides=None, pro
         Reports each coarse problem: ``progress.coarse(stride, coef)`` is a
         context manager around its run that gives the run's callback (or
         None), as :class:`~..._callbacks.FitProgress` does.
+    results : list, default=None
+        Receives each coarse problem's :class:`~._driver.SolverResult`, in order.
 
     Returns
     -------
@@ -329,6 +333,8 @@ def coarse_start(loss, coef, *, max_iter, tol=1e-4, verbose=0, strides=None, pro
                 coarse, coef, learning_rate="auto", max_iter=max_iter, tol=tol, callback=callback
             )
         coef = result.coef
+        if results is not None:
+            results.append(result)
         if verbose:
             print(
                 f"Coarse problem on every {stride}th sample ({coarse.n_samples} samples, "

@@ -387,6 +387,12 @@ class StoppingRule:
     tol : float
         Tolerance on the relative gap ``(J - J*) / J``; at least 32 machine
         epsilons of the loss's dtype.
+    calibration : float, default=1.0
+        The first value of :attr:`calibration`: a run that continues an
+        earlier one on a similar problem (a coarse problem's, in the same
+        metric) starts with what that run's checks measured, so that its
+        first check does not come where the bound is known to fail. It
+        schedules checks only; every stop is still certified.
 
     Attributes
     ----------
@@ -397,6 +403,10 @@ class StoppingRule:
         curvature was seen).
     certified_gap : float
         The bound of the last check that gave one (``inf`` before).
+    calibration : float
+        The factor (at least 1) by which the cheap trigger is multiplied
+        before it is compared with ``tol``: the ratio of the bound to it at
+        the last check that failed, rounded up to a half power of ten.
     has_hessian : bool
         Whether the Hessian's certificate is within reach.
     uncertified : {None, "floor", "estimate"}
@@ -423,7 +433,7 @@ class StoppingRule:
     (False, True)
     """
 
-    def __init__(self, loss, coef, grad, tol):
+    def __init__(self, loss, coef, grad, tol, *, calibration=1.0):
         eps = float(np.finfo(loss.dtype).eps)
         # Below 32 machine epsilons a relative gap is rounding (float32: 3.8e-6).
         self.loss, self.tol = loss, max(tol, 32 * eps)
@@ -434,7 +444,7 @@ class StoppingRule:
         # whatever the features' scales: the estimate's curvature is capped there,
         # so it is never more optimistic than the gradient norm in that metric.
         self.metric_steps = loss.metric is not None
-        self.calibration = 1.0
+        self.calibration = max(1.0, float(calibration))
         self._objective = np.inf
         self.final = None
         self._last = None
