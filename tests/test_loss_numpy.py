@@ -244,6 +244,45 @@ def test_forms_make_the_first_logits_over_the_probabilities(n_classes, layout, n
         assert_allclose(stack[0], first, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("first", [False, True])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_two_class_forms_of_small_data_take_one_product(sparse, first, monkeypatch):
+    # Two classes, 300 rows of 6 features: all forms from one product (a
+    # scratch of a few KB, small whatever the data), not one product per
+    # direction and chunk (that path is for a scratch over a sixteenth of
+    # large data of few values a row; it cost ~10% of a breast_cancer fit).
+    # Both paths give the same forms and first logits.
+    from sklearn_logloss._loss import _numpy
+
+    loss, rng = make_loss(2, sparse=sparse)
+    coef = 0.3 * rng.normal(size=loss.coef_shape)
+    dirs = rng.normal(size=(4, *loss.coef_shape))
+    proba = loss.empty_logits()
+    loss.objective_gradient_at(coef, loss.logits(coef), proba)
+    by_rows = []
+    original = LinearLogLoss._add_binary_forms_by_rows
+
+    def spy(self, *args):
+        by_rows.append(True)
+        return original(self, *args)
+
+    monkeypatch.setattr(LinearLogLoss, "_add_binary_forms_by_rows", spy)
+    results = []
+    for small_scratch in (_numpy.SMALL_SCRATCH_BYTES, 0):
+        monkeypatch.setattr(_numpy, "SMALL_SCRATCH_BYTES", small_scratch)
+        stack = loss.empty_logits(4)
+        for d, out in zip(dirs, stack, strict=True):
+            loss.logits(d, out=out)
+        if first:
+            stack[0] = proba
+        forms = loss.hessian_forms(stack[0] if first else proba.copy(), stack, dirs)
+        results.append((forms, stack[0].copy()))
+        assert by_rows == ([True] if small_scratch == 0 else [])
+    assert_allclose(results[0][0], results[1][0], rtol=1e-12, atol=1e-15)
+    assert_allclose(results[0][1], loss.logits(dirs[0]), rtol=1e-12, atol=1e-12)
+    assert_allclose(results[1][1], loss.logits(dirs[0]), rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("layout", ["C", "F", "csr", "csc"])
 def test_evaluation_without_logits_makes_them_from_the_coefficients(n_classes, layout):

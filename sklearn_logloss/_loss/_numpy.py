@@ -45,6 +45,11 @@ __all__ = ["SMALL_LOGITS", "LinearLogLoss"]
 #: at least this many.
 SMALL_LOGITS = 2**12
 
+#: Scratch of at most this many bytes is small whatever the size of the data
+#: (a few pages): :meth:`LinearLogLoss.hessian_forms` on two classes then
+#: makes all forms of a stretch of rows from one product, not one a direction.
+SMALL_SCRATCH_BYTES = 2**16
+
 
 class LinearLogLoss(InMemoryLoss):
     """Penalized log loss of a linear model on NumPy or SciPy sparse data.
@@ -357,14 +362,15 @@ class LinearLogLoss(InMemoryLoss):
         """Add the data term of :meth:`hessian_forms` into ``forms``.
 
         Two classes: up to four chunks of the pointwise passes at a time (a
-        scratch of ``k + 1`` such rows, at most a sixteenth of the data), all
-        ``k^2`` forms from one product each; where such a scratch would be
-        larger, a chunk at a time in the pointwise passes' own scratch, one
-        product per direction. More: a block at a time (the chunks of a whole
-        block), a dot product per pair, in the scratch of the pointwise
-        passes where it is large enough. With ``first`` (a coefficient
-        array), ``proba`` is ``directions[0]``: each stretch of rows has its
-        probabilities read first and the logits of ``first`` written over them.
+        scratch of ``k + 1`` such rows, at most a sixteenth of the data or
+        :data:`SMALL_SCRATCH_BYTES`), all ``k^2`` forms from one product each;
+        where such a scratch would be larger, a chunk at a time in the
+        pointwise passes' own scratch, one product per direction. More: a
+        block at a time (the chunks of a whole block), a dot product per
+        pair, in the scratch of the pointwise passes where it is large
+        enough. With ``first`` (a coefficient array), ``proba`` is
+        ``directions[0]``: each stretch of rows has its probabilities read
+        first and the logits of ``first`` written over them.
         """
         k = directions.shape[0]
         if first is not None and self._whole and sp.issparse(self.X):
@@ -375,11 +381,13 @@ class LinearLogLoss(InMemoryLoss):
         if first is not None:
             first = self._prepared(first)
         if self.n_outputs == 1:
-            most = self.data_nbytes // (16 * (k + 1) * self.dtype.itemsize)
-            if most < 4 * self._chunk:  # data of few values a row
+            step = min(4 * self._chunk, proba.shape[1])
+            n_scratch = k + 1 + (first is not None)
+            scratch_nbytes = n_scratch * step * self.dtype.itemsize
+            if scratch_nbytes > max(self.data_nbytes // 16, SMALL_SCRATCH_BYTES):
+                # Data of few values a row: a scratch over a sixteenth of it.
                 return self._add_binary_forms_by_rows(proba, directions, forms, first)
-            step = min(4 * self._chunk, most)
-            scratch = np.empty((k + 1 + (first is not None), 1, step), dtype=self.dtype)
+            scratch = np.empty((n_scratch, 1, step), dtype=self.dtype)
             work = {"stack": scratch[:k], "rows": scratch[k : k + 1, 0]}
             aside = scratch[-1]
         else:
