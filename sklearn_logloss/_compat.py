@@ -1,10 +1,13 @@
-"""The one place this package touches private scikit-learn helpers.
+"""The one place this package touches private helpers of other libraries.
 
 scikit-learn has no public equivalent of these (a scorer base class, sample
 weight validation and its array API helpers, which find the namespace and
-device of an array and bring an array back to NumPy); everything else in the
+device of an array and bring an array back to NumPy), nor SciPy of its
+compiled sparse kernels, which multiply a range of rows of a CSR matrix where
+they are stored (slicing the matrix copies them); everything else in the
 package uses public API. ``tests/test_compat.py`` checks them against the
-installed scikit-learn, and CI runs that test on the oldest supported version.
+installed libraries, and CI runs that test on the oldest supported
+scikit-learn.
 """
 
 from inspect import signature
@@ -21,10 +24,18 @@ from sklearn.utils._array_api import (
 )
 from sklearn.utils.validation import _check_sample_weight as _sk_check_sample_weight
 
+try:  # SciPy's compiled sparse kernels (those its own sparse products call)
+    from scipy.sparse import _sparsetools
+except ImportError:  # pragma: no cover (then CSR data is multiplied whole)
+    _sparsetools = None
+
 __all__ = [
     "_BaseScorer",
     "array_api_namespace",
     "check_sample_weight",
+    "csr_rows_matmul_add",
+    "csr_rows_rmatmul_add",
+    "has_csr_row_kernels",
     "max_float_dtype",
     "to_numpy",
 ]
@@ -88,3 +99,79 @@ def to_numpy(array):
 def max_float_dtype(xp, device):
     """The most precise float dtype of ``xp`` on ``device`` (float32 on Apple MPS)."""
     return _max_precision_float_dtype(xp, device)
+
+
+def has_csr_row_kernels():
+    """Whether :func:`csr_rows_matmul_add` and :func:`csr_rows_rmatmul_add` can run.
+
+    False where the installed SciPy has no such private kernels: callers then
+    multiply the whole sparse matrix with its public products.
+    """
+    return _sparsetools is not None
+
+
+def _check_row_operands(indptr, indices, data, dense, out):
+    if not (indptr.dtype == indices.dtype and dense.dtype == data.dtype == out.dtype):
+        raise ValueError(
+            "indptr and indices, and data, dense and out, must share their dtypes; "
+            f"got {indptr.dtype}, {indices.dtype} and {data.dtype}, {dense.dtype}, {out.dtype}"
+        )
+    if not (dense.flags.c_contiguous and out.flags.c_contiguous):
+        raise ValueError("dense and out must be C-contiguous")
+
+
+def csr_rows_matmul_add(n_features, indptr, indices, data, dense, out):
+    """Add ``A @ dense`` into ``out``, ``A`` the CSR rows that ``indptr`` delimits.
+
+    ``indptr`` holds the ``n_rows + 1`` row pointers of a range of rows of a
+    CSR matrix with ``n_features`` columns, into its full ``indices`` and
+    ``data`` (a slice of the matrix's own ``indptr``: nothing is copied).
+    ``dense`` is of shape ``(n_features,)`` or ``(n_features, k)`` and
+    ``out`` of shape ``(n_rows,)`` or ``(n_rows, k)``, both C-contiguous in
+    the dtype of ``data``; ``indices`` in the dtype of ``indptr``.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> X = sp.csr_array(np.array([[1.0, 0.0], [0.0, 2.0], [3.0, 4.0]]))
+    >>> out = np.zeros(2)
+    >>> csr_rows_matmul_add(2, X.indptr[1:], X.indices, X.data, np.ones(2), out).tolist()
+    [2.0, 7.0]
+    """
+    _check_row_operands(indptr, indices, data, dense, out)
+    n_rows = len(indptr) - 1
+    if dense.ndim == 1:
+        _sparsetools.csr_matvec(n_rows, n_features, indptr, indices, data, dense, out)
+    else:
+        n_vecs = dense.shape[1]
+        _sparsetools.csr_matvecs(
+            n_rows, n_features, n_vecs, indptr, indices, data, dense.ravel(), out.ravel()
+        )
+    return out
+
+
+def csr_rows_rmatmul_add(n_features, indptr, indices, data, dense, out):
+    """Add ``A^T @ dense`` into ``out``, ``A`` the CSR rows that ``indptr`` delimits.
+
+    As :func:`csr_rows_matmul_add`, with ``dense`` of shape ``(n_rows,)`` or
+    ``(n_rows, k)`` and ``out`` of shape ``(n_features,)`` or
+    ``(n_features, k)``.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> X = sp.csr_array(np.array([[1.0, 0.0], [0.0, 2.0], [3.0, 4.0]]))
+    >>> out = np.zeros(2)
+    >>> csr_rows_rmatmul_add(2, X.indptr[1:], X.indices, X.data, np.ones(2), out).tolist()
+    [3.0, 6.0]
+    """
+    _check_row_operands(indptr, indices, data, dense, out)
+    n_rows = len(indptr) - 1
+    if dense.ndim == 1:
+        _sparsetools.csc_matvec(n_features, n_rows, indptr, indices, data, dense, out)
+    else:
+        n_vecs = dense.shape[1]
+        _sparsetools.csc_matvecs(
+            n_features, n_rows, n_vecs, indptr, indices, data, dense.ravel(), out.ravel()
+        )
+    return out

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metadata_routing import MetadataRequest
@@ -185,6 +186,97 @@ def test_max_float_dtype():
 
 
 # --------------------------------------------------------------------------
+# SciPy's private CSR kernels on ranges of rows
+# --------------------------------------------------------------------------
+
+
+def _csr(dtype, index_dtype, rng, shape=(50, 7)):
+    dense = rng.normal(size=shape)
+    dense[rng.random(shape) < 0.7] = 0.0
+    dense[3] = 0.0  # an empty row
+    X = sp.csr_array(dense.astype(dtype))
+    X.indices = X.indices.astype(index_dtype)
+    X.indptr = X.indptr.astype(index_dtype)
+    return X
+
+
+def test_the_installed_scipy_has_the_csr_row_kernels():
+    # pyproject.toml declares scipy >= 1.8: every such version has them.
+    assert _compat.has_csr_row_kernels()
+    assert callable(_compat._sparsetools.csr_matvecs)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("n_vecs", [None, 1, 3])
+@pytest.mark.parametrize(("start", "stop"), [(0, 50), (3, 4), (11, 37), (20, 20)])
+def test_csr_row_kernels_give_the_products_of_the_rows(dtype, index_dtype, n_vecs, start, stop):
+    rng = np.random.default_rng(0)
+    X = _csr(dtype, index_dtype, rng)
+    rows = X[start:stop]
+    indptr = X.indptr[start : stop + 1]  # a view: the rows are not copied
+    tol = dict(rtol=1e-5 if dtype == np.float32 else 1e-13, atol=1e-6)
+    size = () if n_vecs is None else (n_vecs,)
+    W = rng.normal(size=(7, *size)).astype(dtype)
+    before = rng.normal(size=(stop - start, *size)).astype(dtype)
+    out = before.copy()
+    result = _compat.csr_rows_matmul_add(7, indptr, X.indices, X.data, W, out)
+    assert result is out
+    np.testing.assert_allclose(out, before + rows @ W, **tol)
+    R = rng.normal(size=(stop - start, *size)).astype(dtype)
+    before = rng.normal(size=(7, *size)).astype(dtype)
+    out = before.copy()
+    _compat.csr_rows_rmatmul_add(7, indptr, X.indices, X.data, R, out)
+    np.testing.assert_allclose(out, before + rows.T @ R, **tol)
+
+
+def test_csr_row_kernels_refuse_operands_they_would_misread():
+    X = _csr(np.float64, np.int32, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="dtypes"):
+        _compat.csr_rows_matmul_add(
+            7, X.indptr, X.indices, X.data, np.ones(7, np.float32), np.zeros(50)
+        )
+    with pytest.raises(ValueError, match="C-contiguous"):
+        _compat.csr_rows_matmul_add(7, X.indptr, X.indices, X.data, np.ones(7), np.zeros(100)[::2])
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_csr_data_without_the_row_kernels_gives_the_same_loss(n_classes, dtype, monkeypatch):
+    # Where SciPy lacks its private kernels, CSR data is multiplied whole
+    # with its public products: the same objective, gradient, Hessian forms
+    # and column moments. 5000 rows: several chunks of rows with the kernels.
+    from sklearn_logloss._loss import LinearLogLoss
+
+    rng = np.random.default_rng(1)
+    X = sp.random(5000, 20, density=0.2, format="csr", random_state=1, dtype=dtype)
+    y = rng.integers(n_classes, size=5000)
+    weight = rng.uniform(0.5, 2.0, size=5000)
+    model = dict(n_classes=n_classes, alpha=0.01, fit_intercept=True)
+    coef = 0.5 * rng.normal(size=(21, 1 if n_classes == 2 else n_classes)).astype(dtype)
+    dirs = rng.normal(size=(2, *coef.shape)).astype(dtype)
+    results = []
+    for kernels in (True, False):
+        if not kernels:
+            monkeypatch.setattr(_compat, "_sparsetools", None)
+        loss = LinearLogLoss(X, y, weight, **model)
+        assert loss._csr is kernels  # ranges of rows read in place, or the whole matrix
+        value, grad = loss.objective_gradient(coef)
+        proba = loss.empty_logits()
+        loss.objective_gradient_at(coef, loss.logits(coef), proba)
+        stack = loss.empty_logits(2)
+        for d, out in zip(dirs, stack, strict=True):
+            loss.logits(d, out=out)
+        forms = loss.hessian_forms(proba, stack, dirs)
+        results.append((value, grad, forms, *loss._moment_sums()))
+    with_kernels, without = results
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    assert with_kernels[0] == pytest.approx(without[0], rel=rtol)
+    for a, b in zip(with_kernels[1:], without[1:], strict=True):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-7 if dtype == np.float32 else 1e-14)
+
+
+# --------------------------------------------------------------------------
 # _compat is the only door to private scikit-learn names, and every name it
 # exports is used
 # --------------------------------------------------------------------------
@@ -206,11 +298,11 @@ def _imported_names(tree, module):
             yield from ((source, alias.name) for alias in node.names)
 
 
-def _private_sklearn_imports(tree, module):
+def _private_sklearn_imports(tree, module, library="sklearn"):
     found = []
     for source, name in _imported_names(tree, module):
         parts = source.split(".")
-        if parts[0] != "sklearn":
+        if parts[0] != library:
             continue
         if any(part.startswith("_") for part in parts) or (name or "").startswith("_"):
             found.append(f"{source}.{name}" if name else source)
@@ -241,6 +333,20 @@ def test_only_compat_imports_private_scikit_learn_names():
     assert "sklearn.utils._array_api._convert_to_numpy" in _private_sklearn_imports(
         compat, "sklearn_logloss._compat"
     )
+
+
+def test_only_compat_imports_private_scipy_names():
+    offenders = {
+        module: found
+        for module, tree in _package_modules().items()
+        if module != "sklearn_logloss._compat"
+        and (found := _private_sklearn_imports(tree, module, library="scipy"))
+    }
+    assert offenders == {}
+    compat = _package_modules()["sklearn_logloss._compat"]
+    assert _private_sklearn_imports(compat, "sklearn_logloss._compat", library="scipy") == [
+        "scipy.sparse._sparsetools"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@
 
 Slicing rows of a sparse matrix copies them; the row pointers of CSR data
 delimit the stored values of any range of rows, so scipy's own sparse
-kernels can multiply that range in place. The NumPy loss sweeps CSR data
+kernels can multiply that range in place (private ones: reached through
+:mod:`sklearn_logloss._compat` only). The NumPy loss sweeps CSR data
 this way a chunk of rows at a time (:mod:`~._numpy`), with no array of all
 logits or residuals. The functions are those of :mod:`~._linear` for such a
 range: :func:`csr_rows_logits` for ``linear_logits`` and
@@ -12,10 +13,7 @@ range: :func:`csr_rows_logits` for ``linear_logits`` and
 import numpy as np
 import scipy.sparse as sp
 
-try:  # scipy's sparse kernels (the ones its products call)
-    from scipy.sparse import _sparsetools
-except ImportError:  # pragma: no cover (no such module: CSR data is used whole)
-    _sparsetools = None
+from .._compat import csr_rows_matmul_add, csr_rows_rmatmul_add, has_csr_row_kernels
 
 __all__ = [
     "csr_coef",
@@ -34,7 +32,7 @@ def csr_rows_sliceable(X):
     they are; slicing the matrix would copy them.)
     """
     return (
-        _sparsetools is not None
+        has_csr_row_kernels()
         and sp.issparse(X)
         and X.format == "csr"
         and X.dtype in (np.float32, np.float64)
@@ -57,9 +55,7 @@ def csr_rows_logits(X, start, stop, coef, fit_intercept, out, scratch=None):
     if weights is None or weights.shape[1] == 1:  # the product adds into the intercepts
         out[...] = 0 if intercepts is None else intercepts[:, None]
         if weights is not None:
-            _sparsetools.csr_matvec(
-                n_rows, X.shape[1], indptr, X.indices, X.data, weights.ravel(), out[0]
-            )
+            csr_rows_matmul_add(X.shape[1], indptr, X.indices, X.data, weights.ravel(), out[0])
         return out
     # X W in the rows' layout: in out itself where out is Fortran-ordered
     # (the transpose of a C-ordered X W), else transposed into it.
@@ -73,9 +69,7 @@ def csr_rows_logits(X, start, stop, coef, fit_intercept, out, scratch=None):
     else:
         product = np.empty((n_rows, n_outputs), dtype=X.dtype)
     product[...] = 0
-    _sparsetools.csr_matvecs(
-        n_rows, X.shape[1], n_outputs, indptr, X.indices, X.data, weights.ravel(), product.ravel()
-    )
+    csr_rows_matmul_add(X.shape[1], indptr, X.indices, X.data, weights, product)
     if not in_place:
         out[...] = product.T
     if intercepts is not None:  # along the rows of out (long runs)
@@ -102,31 +96,15 @@ def csr_rows_gradient(X, start, stop, residuals, fit_intercept, out):
     coefficients' shape), with no copy of them (see :func:`csr_rows_sliceable`).
     """
     n_features = X.shape[1]
-    n_outputs, n_rows = residuals.shape
+    n_outputs = residuals.shape[0]
     indptr = X.indptr[start : stop + 1]
     wide = X.dtype == np.float64
     total = out[:n_features] if wide else np.zeros((n_features, n_outputs), dtype=X.dtype)
-    if n_outputs == 1:
-        _sparsetools.csc_matvec(
-            n_features,
-            n_rows,
-            indptr,
-            X.indices,
-            X.data,
-            np.ascontiguousarray(residuals[0]),
-            total[:, 0],
-        )
+    if n_outputs == 1:  # a vector of residuals (total[:, 0] is contiguous)
+        dense, total_out = np.ascontiguousarray(residuals[0]), total[:, 0]
     else:
-        _sparsetools.csc_matvecs(
-            n_features,
-            n_rows,
-            n_outputs,
-            indptr,
-            X.indices,
-            X.data,
-            np.ascontiguousarray(residuals.T).ravel(),
-            total.ravel(),
-        )
+        dense, total_out = np.ascontiguousarray(residuals.T), total
+    csr_rows_rmatmul_add(n_features, indptr, X.indices, X.data, dense, total_out)
     if not wide:
         out[:n_features] += total
     if fit_intercept:
@@ -150,7 +128,5 @@ def csr_moment_sums(X, sample_weight, step):
         values = np.asarray(X.data[begin:end], dtype=np.float64)
         weight = np.ascontiguousarray(sample_weight[start:stop], dtype=np.float64)
         for total, stored in ((first, values), (second, np.square(values))):
-            _sparsetools.csc_matvec(
-                n_features, stop - start, pointers, indices, stored, weight, total
-            )
+            csr_rows_rmatmul_add(n_features, pointers, indices, stored, weight, total)
     return first, second
