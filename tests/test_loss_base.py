@@ -133,6 +133,54 @@ def test_every_loss_fulfils_the_contract(kind, n_classes):
     )
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("n_samples", [600, 20_000])
+def test_the_hessian_of_small_data_is_summed_in_one_chunk(n_samples, n_classes, monkeypatch):
+    # hessian_at and max_row_form sum over chunks of rows whose centred
+    # float64 rows and weighted copy take about _curvature_block_bytes. All
+    # rows in one chunk where that is at most BLOCK_BYTES (600 x 30: 0.3 MB;
+    # each chunk costs a few products' fixed overhead), else chunks of at
+    # most BLOCK_BYTES (20000 x 30: 10 MB). The sums are those of chunks of
+    # 16 rows.
+    from sklearn_logloss._loss import _curvature
+    from sklearn_logloss._loss._linear import BLOCK_BYTES
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n_samples, 30)) * rng.uniform(0.1, 10, size=30)
+    codes = rng.integers(n_classes, size=n_samples)
+    loss = LinearLogLoss(
+        X,
+        codes,
+        rng.uniform(0.5, 2, size=n_samples),
+        n_classes=n_classes,
+        alpha=0.1,
+        fit_intercept=True,
+    )
+    chunks = []
+    chunk_rows = _curvature._chunk_rows
+
+    def spy(X, width, block_bytes):
+        chunks.append((len(chunk_rows(X, width, block_bytes)), width))
+        return chunk_rows(X, width, block_bytes)
+
+    monkeypatch.setattr(_curvature, "_chunk_rows", spy)
+    coef = 0.1 * rng.normal(size=(31, 1 if n_classes == 2 else n_classes))
+    mean, inv_scale = X.mean(axis=0), 1.0 / X.std(axis=0)
+    quad = np.eye(31)
+    got = (*loss.hessian_at(coef, mean, inv_scale), loss.max_row_form(quad, mean, inv_scale))
+    assert len(chunks) == 2
+    for n_chunks, width in chunks:
+        if n_samples == 600:
+            assert n_chunks == 1
+        else:
+            assert n_chunks > 1 and 16 * width * -(-n_samples // n_chunks) <= 1.1 * BLOCK_BYTES
+    monkeypatch.setattr(LinearLogLoss, "_curvature_block_bytes", 16 * 16 * 31)
+    expected = (*loss.hessian_at(coef, mean, inv_scale), loss.max_row_form(quad, mean, inv_scale))
+    assert chunks[-1][0] == -(-n_samples // 16)
+    for a, b in zip(got, expected, strict=True):
+        assert_allclose(a, b, rtol=1e-11, atol=1e-13)
+
+
 @pytest.mark.parametrize("kind", ["numpy", "sparse", "strict"])
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_logit_layout_is_the_same_for_every_in_memory_loss(kind, n_classes):

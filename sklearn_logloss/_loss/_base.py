@@ -372,8 +372,14 @@ class InMemoryLoss(LogLoss):
 
     @property
     def _curvature_block_bytes(self):
-        # The certificate's temporaries stay small next to X (sparse X has
-        # few bytes per row, and its rows are densified there).
+        # The certificate's temporaries (a chunk's centred rows and their
+        # weighted copy, float64) stay small next to X (sparse X has few
+        # bytes per row, and its rows are densified there); where those of
+        # all rows take at most BLOCK_BYTES, all rows at once (one chunk:
+        # each costs a few small products and their fixed overhead).
+        all_rows = 16 * self.n_samples * (self.n_features + 1)
+        if all_rows <= BLOCK_BYTES:
+            return all_rows
         return min(BLOCK_BYTES, max(0.05 * self.data_nbytes, BLOCK_BYTES / 8))
 
     @property
