@@ -220,6 +220,25 @@ def test_csr_row_ranges_multiply_like_the_sliced_rows(n_outputs, dtype, fit_inte
     assert_allclose(grad, 1.0 + expected.T, rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
+@pytest.mark.parametrize("layout", ["C", "F", "every 3rd row"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dense_moment_sums_are_numpys(layout, dtype):
+    # The weighted column sums of X and X * X in float64, over several
+    # chunks of rows (20000 x 40), for X read in place (float64; never
+    # written) or a chunk at a time in float64 (float32), of any layout.
+    rng = np.random.default_rng(2)
+    X = (rng.normal(size=(60_000, 40)) * rng.uniform(0.1, 1e3, size=40) + 5.0).astype(dtype)
+    X = X[::3] if layout == "every 3rd row" else np.asarray(X[:20_000], order=layout)
+    kept = X.copy()
+    weight = rng.uniform(0.1, 2.0, size=20_000)
+    first, second = moment_sums(X, weight)
+    dense = X.astype(np.float64)
+    assert first.dtype == second.dtype == np.float64
+    assert_allclose(first, weight @ dense, rtol=1e-12)
+    assert_allclose(second, weight @ dense**2, rtol=1e-12)
+    np.testing.assert_array_equal(X, kept)
+
+
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_sparse_moment_sums_are_the_dense_ones(fmt, dtype):
