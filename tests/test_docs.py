@@ -225,6 +225,27 @@ def test_examples_and_docs_use_public_names_only():
     assert not offenders, "\n".join(offenders)
 
 
+def test_developer_guide_names_every_module_and_capability():
+    """The developer guide's map names each module of the loss and solver packages, and its
+    loss contract each capability a loss offers (a module or capability added without a word
+    there fails)."""
+    from sklearn_logloss._loss import ArrayAPILinearLogLoss, DaskLinearLogLoss, LinearLogLoss
+
+    text = (DOCS / "developers.rst").read_text()
+    modules = sorted(
+        path.name
+        for package in ("_loss", "_solvers")
+        for path in (ROOT / "sklearn_logloss" / package).glob("*.py")
+        if path.name != "__init__.py"
+    )
+    losses = (LinearLogLoss, ArrayAPILinearLogLoss, DaskLinearLogLoss)
+    capabilities = sorted(frozenset().union(*(loss.supports for loss in losses)))
+    assert len(modules) > 15 and "logit_space" in capabilities
+    missing = [name for name in modules if f"``{name}``" not in text]
+    missing += [name for name in capabilities if f'``"{name}"``' not in text]
+    assert not missing, f"not in docs/developers.rst: {missing}"
+
+
 def test_gallery_sections_cover_every_example():
     """Every example is in a section of the learning path, in the listed order."""
     import gallery_order
