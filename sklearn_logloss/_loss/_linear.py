@@ -282,23 +282,26 @@ def moment_sums(X, sample_weight, xp=np):
         return _sparse_moments(X, sample_weight)
     weight = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
     first, second = np.zeros(X.shape[1]), np.zeros(X.shape[1])
-    chunks = _chunks(X.shape[0], X.shape[1])
-    # One float64 chunk of scratch: the chunk's values (where they are not
-    # float64), then their squares; each sum a matrix-vector product.
-    scratch = np.empty((chunks[0][1] - chunks[0][0] if chunks else 0, X.shape[1]))
-    for start, stop in chunks:
+    scratch = None
+    for start, stop in _chunks(X.shape[0], X.shape[1]):
         rows = X[start:stop] if xp is np else _to_numpy(X[start:stop, ...], xp)
         rows = np.asarray(rows)
-        squares = scratch[: stop - start]
         w = weight[start:stop]
-        if rows.dtype == np.float64:  # read where it is (never written: it may be X)
-            first += w @ rows
-            np.square(rows, out=squares)
-        else:
-            squares[...] = rows
-            first += w @ squares
-            np.square(squares, out=squares)
-        second += w @ squares
+        if rows.dtype == np.float64:  # read where they are (they may be X: never written)
+            weighted = rows * w[:, None]
+            first += weighted.sum(axis=0)
+            second += np.einsum("ij,ij->j", weighted, rows)
+            continue
+        # Other dtypes: the rows in float64 in one chunk of scratch, then
+        # their squares there, each sum a matrix-vector product (no weighted
+        # copy of the converted rows).
+        if scratch is None:
+            scratch = np.empty((stop - start, X.shape[1]))
+        chunk = scratch[: stop - start]
+        chunk[...] = rows
+        first += w @ chunk
+        np.square(chunk, out=chunk)
+        second += w @ chunk
     return first, second
 
 
