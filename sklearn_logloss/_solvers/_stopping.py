@@ -473,7 +473,7 @@ class StoppingRule:
         self._deferred = False
         metric = loss.metric
         self._reference = None if metric is None else getattr(metric, "reference", None)
-        self._row_square = None
+        self._row_form = None
         self.has_hessian = "hessian" in base.supports
         if not self.has_hessian:
             return
@@ -586,15 +586,15 @@ class StoppingRule:
 
     def _reference_check(self, coef):
         """:func:`reference_certificate` at ``coef``: True if it passes, else ``(gap, status)``."""
-        if self._row_square is None:
-            self._row_square = _RowForm(self._base, self._reference)
+        if self._row_form is None:
+            self._row_form = _RowForm(self._base, self._reference)
         gap, status = reference_certificate(
             self._reference,
             self.loss.metric.to_coef(coef),
             self.grad_norm,
             self._objective,
             self._base.weight_sum,
-            self._row_square,
+            self._row_form,
             self.tol,
         )
         if status == "certified":
