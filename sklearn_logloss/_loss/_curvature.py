@@ -248,7 +248,8 @@ class HessianReference:
     scaling : StandardizingMetric
         The centred, scaled coordinates ``H0`` is in.
     hessian : ndarray
-        ``H0`` as factored (two classes), in those coordinates.
+        ``H0`` as factored, in those coordinates (two classes: the softmax's
+        coupled metric would need a bound of ``rho`` this one is too loose for).
     ridge : float
         The relative increase of ``H0``'s diagonal before it was factored.
 
@@ -310,12 +311,11 @@ class HessianReference:
         curves least (collinear features, a weak penalty), bounded above by
         the next eigenvalue along the others; ``m = n_vectors``.
         """
-        self._eigen()
+        if not self.min_eig > 0:
+            return None
         values, vectors = self._values, self._vectors
         m = min(n_vectors, len(values) - 1)
-        if not values[0] > 0:
-            return None
-        shift = 1.0 / values[m] if m >= 0 else 0.0
+        shift = 1.0 / values[m]
         weights = np.sqrt(np.maximum(1.0 / values[:m] - shift, 0.0))
         return shift, vectors[:, :m] * weights
 
@@ -326,19 +326,15 @@ class HessianReference:
         logits of the rows at ``w0`` (kept), every call those at ``coef``:
         one product with the rows' data.
         """
+        if not self.shrink > 0:  # H0 not positive definite: no bound
+            return 0.0
         rows = self.rows
         if self._logits is None:
             self._logits = rows.logits(self.coef.astype(rows.dtype))
         moved = rows.logits(np.asarray(coef).astype(rows.dtype))
         xp = getattr(rows, "xp", np)
-        change = moved - self._logits
-        if change.shape[0] == 1:
-            spread = xp.max(xp.abs(change))
-        else:
-            spread = xp.max(xp.max(change, axis=0) - xp.min(change, axis=0))
-        spread = float(_to_numpy(spread, xp))
-        if not self.shrink > 0:
-            return 0.0
+        # Two classes: one logit a row, whose change is its spread.
+        spread = float(_to_numpy(xp.max(xp.abs(moved - self._logits)), xp))
         fraction = min(1.0, rows.weight_sum / weight_sum)
         # The logits were computed in the loss's dtype: allow for their rounding.
         eps = float(np.finfo(rows.dtype).eps)
