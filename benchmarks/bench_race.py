@@ -2,8 +2,8 @@
 
 Usage::
 
-    python benchmarks/bench_race.py [--quick] [--repeats 3] [--problems a,b]
-        [--out benchmarks/results_race.md] [--plot benchmarks/race.png]
+    python benchmarks/bench_race.py [--quick] [--problems a,b] [--repeats N]
+        [--race-budget 12] [--out benchmarks/results_race.md] [--plot benchmarks/race.png]
 
 Each peer (scikit-learn's lbfgs, newton-cholesky and newton-cg; glum and torch LBFGS when
 importable) runs a sweep of ``tol`` from loose to tight and is timed at the loosest setting
@@ -12,11 +12,22 @@ Two timings of every chosen fit, round-robin: CPU time with one thread, and wall
 the default threads. When CUDA is available, ``race_cuda.py`` races ours on CUDA tensors
 against torch LBFGS on the GPU (in a subprocess: array API dispatch needs
 ``SCIPY_ARRAY_API=1`` before SciPy is imported). See ``benchmarks/README.md``.
+
+How many runs: in each mode, every racing candidate of a problem runs once per round-robin
+round, and every one gets the same number of rounds (a candidate whose chosen fit took more
+than ``LONG_FIT_S`` is timed once). The first round of a mode measures it (in CPU mode the
+sweep's runs of the chosen settings; in wall mode a first round); the rounds are then
+``floor(race_budget / time of that round)``, at least ``MIN_ROUNDS`` (3), at most
+``MAX_ROUNDS`` (25), with ``race_budget`` (``RACE_BUDGET_S`` = 12 s; 2 s with ``--quick``) the
+time of a problem's timed fits in one mode, about 2 s for each of its 5-6 candidates. So a
+problem of millisecond fits gets 25 runs, one whose round takes seconds gets 3. ``--repeats N``
+fixes the rounds at N instead. The rounds of each problem are in the report.
 """
 
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import subprocess
@@ -40,6 +51,9 @@ SWEEP_BUDGET_S = 20.0  # CPU seconds of sweep fits per candidate and problem
 QUICK_BUDGET_S = 3.0  # the same with --quick
 FIT_CAP = 1.5  # a sweep fit may use at most this times the budget (max_iter is capped)
 LONG_FIT_S = 20.0  # a chosen fit longer than this is timed once in each mode
+RACE_BUDGET_S = 12.0  # seconds of a problem's timed fits in one mode (sets the rounds)
+QUICK_RACE_BUDGET_S = 2.0  # the same with --quick
+MIN_ROUNDS, MAX_ROUNDS = 3, 25  # round-robin rounds per problem and mode
 DEEP_GAP = 1e-9  # sweeps of the plotted problems go on to this gap
 MODES = ("cpu", "wall")
 OURS = "ours (defaults)"
@@ -144,6 +158,17 @@ def sweep(cname, fit, tols, X, y, J, j_ref, mode, budget, deep, notes):
     return trace
 
 
+def race_rounds(round_s, race_budget, repeats=None):
+    """Round-robin rounds of one problem in one mode: ``repeats`` if given, else as many
+    rounds of ``round_s`` seconds as fit in ``race_budget``, within
+    ``[MIN_ROUNDS, MAX_ROUNDS]``."""
+    if repeats is not None:
+        return repeats
+    if round_s <= 0:
+        return MIN_ROUNDS
+    return int(min(MAX_ROUNDS, max(MIN_ROUNDS, math.floor(race_budget / round_s))))
+
+
 def summary_row(cname, point, runs, gaps, modes):
     row = {"candidate": cname, "reached": bool(np.max(gaps) <= TARGET_GAP), "tol": point["tol"]}
     if "max_iter" in point:
@@ -162,9 +187,22 @@ def summary_row(cname, point, runs, gaps, modes):
     return row
 
 
-def run_problem(name, X, y, repeats, plotted, budget, cands=None, notes=None, modes=MODES):
-    """Sweeps (timed in ``modes[0]``), then the race: in each mode in turn, ``repeats``
-    round-robin rounds of every chosen fit (the sweep run is the first of ``modes[0]``)."""
+def run_problem(
+    name,
+    X,
+    y,
+    repeats,
+    plotted,
+    budget,
+    cands=None,
+    notes=None,
+    modes=MODES,
+    race_budget=RACE_BUDGET_S,
+):
+    """Sweeps (timed in ``modes[0]``), then the race: in each mode in turn, round-robin
+    rounds of every chosen fit (the sweep run is the first of ``modes[0]``): ``repeats``
+    rounds, or with ``repeats=None`` as many as ``race_rounds`` gives for the first round's
+    time and ``race_budget``."""
     classes, codes = np.unique(y, return_inverse=True)
     K = len(classes)
     X_eval = X.astype(np.float64) if X.dtype != np.float64 else X
@@ -210,20 +248,29 @@ def run_problem(name, X, y, repeats, plotted, budget, cands=None, notes=None, mo
     for c in racing:
         runs[c][modes[0]].append(chosen[c]["s"])
         gaps[c].append(chosen[c]["gap"])
+
+    def race_round(mode):
+        for c in racing:
+            if runs[c][mode] and chosen[c]["s"] > LONG_FIT_S:
+                continue
+            fit, point = cands[c][0], chosen[c]
+            seconds, coef, intercept, _ = timed_fit(
+                mode, fit, X, y, point["tol"], point.get("max_iter", MAX_ITER)
+            )
+            runs[c][mode].append(seconds)
+            gaps[c].append((J(coef, intercept) - j_star) / j_star)
+
+    rounds, round_s = {}, {}
     for mode in modes:
         with timing(mode):
-            for round_ in range(repeats):
-                if round_ == 0 and mode == modes[0]:
-                    continue  # the sweep run
-                for c in racing:
-                    if round_ > 0 and chosen[c]["s"] > LONG_FIT_S:
-                        continue
-                    fit, point = cands[c][0], chosen[c]
-                    seconds, coef, intercept, _ = timed_fit(
-                        mode, fit, X, y, point["tol"], point.get("max_iter", MAX_ITER)
-                    )
-                    runs[c][mode].append(seconds)
-                    gaps[c].append((J(coef, intercept) - j_star) / j_star)
+            if mode != modes[0]:  # in modes[0] the sweep run is the first round
+                race_round(mode)
+            every = [c for c in racing if chosen[c]["s"] <= LONG_FIT_S]
+            round_s[mode] = float(sum(runs[c][mode][0] for c in every))
+            rounds[mode] = race_rounds(round_s[mode], race_budget, repeats)
+            for _ in range(rounds[mode] - 1):
+                race_round(mode)
+    print(f"  rounds: {rounds} (one round: {', '.join(f'{v:.3g} s' for v in round_s.values())})")
 
     rows = []
     for c in cands:
@@ -237,6 +284,8 @@ def run_problem(name, X, y, repeats, plotted, budget, cands=None, notes=None, mo
         "j_star": j_star,
         "j_reference": j_ref,
         "rows": rows,
+        "rounds": rounds,
+        "round_s": round_s,
         "sweeps": sweeps,
         "notes": notes,
     }
@@ -254,7 +303,7 @@ def run_problem(name, X, y, repeats, plotted, budget, cands=None, notes=None, mo
 # --------------------------------------------------------------------------- CUDA
 
 
-def cuda_race(problems, repeats, budget):
+def cuda_race(problems, repeats, budget, race_budget=RACE_BUDGET_S):
     """The CUDA race (``race_cuda.py`` in a subprocess), or why it did not run."""
     if torch is None:
         return {"ran": False, "note": "not run: torch is not installed"}
@@ -268,8 +317,10 @@ def cuda_race(problems, repeats, budget):
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cuda.json"
         command = [sys.executable, str(Path(__file__).with_name("race_cuda.py"))]
-        command += ["--problems", ",".join(dense), "--repeats", str(repeats)]
-        command += ["--budget", str(budget), "--json", str(out)]
+        command += ["--problems", ",".join(dense), "--budget", str(budget)]
+        command += ["--race-budget", str(race_budget), "--json", str(out)]
+        if repeats is not None:
+            command += ["--repeats", str(repeats)]
         env = {**os.environ, "SCIPY_ARRAY_API": "1"}
         process = subprocess.run(command, env=env, capture_output=True, text=True)
         if process.returncode != 0 or not out.is_file():
@@ -298,6 +349,19 @@ def _code_version():
     return head + (" + uncommitted changes in sklearn_logloss/" if dirty else "")
 
 
+def rounds_rule(repeats, race_budget):
+    """The rule of ``race_rounds`` in words, for the report."""
+    first = "the sweep run is the first CPU run"
+    if repeats is not None:
+        return f"{repeats} round-robin runs in each mode ({first})"
+    return (
+        f"N round-robin runs in each mode ({first}): N = floor({race_budget:g} s / the time of "
+        f"the first round of every racing candidate in that mode), at least {MIN_ROUNDS}, at "
+        f"most {MAX_ROUNDS}, the same for every candidate of a problem; N per problem under "
+        "'Timed runs'"
+    )
+
+
 def _meta(args, start):
     versions = f"python {platform.python_version()}, numpy {np.__version__}, scipy "
     versions += f"{scipy.__version__}, scikit-learn {sklearn.__version__}"
@@ -313,8 +377,7 @@ def _meta(args, start):
         "code": _code_version(),
         "timing": "CPU: time.process_time with one BLAS/OpenMP/torch thread; wall: "
         f"time.perf_counter with default threads (BLAS/OpenMP {default_threads}{torch_threads});"
-        f" median/min/max of {args.repeats} round-robin runs in each mode (the sweep run is "
-        "the first CPU run)",
+        f" median/min/max of {rounds_rule(args.repeats, start['race_budget'])}",
         "target": f"relative gap (J - J*)/J* <= {TARGET_GAP:g}, alpha={ALPHA:g}, C = 1/(alpha n)",
         "sweep budget": f"{start['budget']:g} CPU s per candidate and problem",
         "total wall time": f"{time.perf_counter() - start['time']:.0f} s",
@@ -324,7 +387,12 @@ def _meta(args, start):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="bundled data sets only")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="fixed rounds (default: the budget's rule)"
+    )
+    parser.add_argument(
+        "--race-budget", type=float, default=None, help="timed fits per problem and mode (s)"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results_race.md"))
     parser.add_argument("--plot", type=Path, default=None, help="default: race.png next to --out")
     parser.add_argument("--problems", default=None, help="comma-separated subset")
@@ -334,15 +402,19 @@ def main(argv=None):
     if args.problems:
         problems = {k: FULL_PROBLEMS[k] for k in args.problems.split(",")}
     budget = args.budget or (QUICK_BUDGET_S if args.quick else SWEEP_BUDGET_S)
+    race_budget = args.race_budget or (QUICK_RACE_BUDGET_S if args.quick else RACE_BUDGET_S)
     start = {"time": time.perf_counter(), "load": os.getloadavg(), "budget": budget}
+    start["race_budget"] = race_budget
     results = []
     warm_up(lambda X, y: make_candidates(X, len(np.unique(y))))
     for name, load in problems.items():
         X, y = load()
         plotted = name in PLOTTED and not args.quick
-        results.append(run_problem(name, X, y, args.repeats, plotted, budget))
+        results.append(
+            run_problem(name, X, y, args.repeats, plotted, budget, race_budget=race_budget)
+        )
         del X, y
-    cuda = cuda_race(problems, args.repeats, budget)
+    cuda = cuda_race(problems, args.repeats, budget, race_budget)
     meta = _meta(args, start)
     table = markdown(meta, results, cuda)
     print(table)

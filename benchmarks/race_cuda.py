@@ -2,8 +2,8 @@
 
 Usage::
 
-    python benchmarks/race_cuda.py [--problems breast_cancer,dense_binary] [--repeats 3]
-        [--budget 20] [--device cuda] --json out.json
+    python benchmarks/race_cuda.py [--problems breast_cancer,dense_binary] [--repeats N]
+        [--budget 20] [--race-budget 12] [--device cuda] --json out.json
 
 ``bench_race.py`` runs it in a subprocess when ``torch.cuda.is_available()``. The data is moved
 to the device once, before any fit (as a user's data already on the GPU would be);
@@ -11,7 +11,8 @@ to the device once, before any fit (as a user's data already on the GPU would be
 torch LBFGS runs the race's sweep of ``tol`` on the same tensors. Times are wall seconds
 (``time.perf_counter`` after ``torch.cuda.synchronize``); the gaps are measured on the host
 against the race's float64 reference. cuML's ``LogisticRegression`` joins when importable.
-Dense problems only. ``--device cpu`` runs the same code on CPU tensors (the smoke test).
+Dense problems only. The rounds of each problem follow ``bench_race.py``'s rule (``--repeats``
+fixes them). ``--device cpu`` runs the same code on CPU tensors (the smoke test).
 """
 
 import os
@@ -25,7 +26,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
-from bench_race import OURS, run_problem, warm_up  # noqa: E402
+from bench_race import OURS, RACE_BUDGET_S, run_problem, warm_up  # noqa: E402
 from race_peers import ALPHA, MAX_ITER, TOLS, quiet, to_torch, torch, torch_lbfgs  # noqa: E402
 from race_problems import FULL_PROBLEMS  # noqa: E402
 
@@ -80,14 +81,25 @@ def device_candidates(X, y, device):
     return cands, notes
 
 
-def device_race(names, device, repeats, budget):
+def device_race(names, device, repeats, budget, race_budget=RACE_BUDGET_S):
     results = []
     warm_up(lambda X, y: device_candidates(X, y, device), modes=("cuda",))
     for name in names:
         X, y = FULL_PROBLEMS[name]()
         cands, notes = device_candidates(X, y, device)
         results.append(
-            run_problem(name, X, y, repeats, False, budget, cands, notes, modes=("cuda",))
+            run_problem(
+                name,
+                X,
+                y,
+                repeats,
+                False,
+                budget,
+                cands,
+                notes,
+                modes=("cuda",),
+                race_budget=race_budget,
+            )
         )
         del X, y, cands
     gpu = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"device {device}"
@@ -97,12 +109,14 @@ def device_race(names, device, repeats, budget):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problems", default="breast_cancer,digits,dense_binary")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=None, help="fixed rounds")
     parser.add_argument("--budget", type=float, default=20.0)
+    parser.add_argument("--race-budget", type=float, default=RACE_BUDGET_S)
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args(argv)
-    result = device_race(args.problems.split(","), args.device, args.repeats, args.budget)
+    names = args.problems.split(",")
+    result = device_race(names, args.device, args.repeats, args.budget, args.race_budget)
     args.json.write_text(json.dumps(result, indent=1))
     return result
 

@@ -82,6 +82,37 @@ def candidate_rows(results):
     return header, rows
 
 
+def rounds_rows(results):
+    """Header and rows: the round-robin rounds each problem got in each mode, and the time
+    of the round that set them (``bench_race.race_rounds``)."""
+    modes = modes_of(results[0]) if results else []
+    header = ["problem"]
+    for mode in modes:
+        header += [f"{mode} runs", f"one {mode} round (s)"]
+    rows = []
+    for res in results:
+        row = [res["problem"]]
+        for mode in modes:
+            rounds = res.get("rounds", {}).get(mode)
+            row += [
+                "-" if rounds is None else str(rounds),
+                fmt_s(res.get("round_s", {}).get(mode)),
+            ]
+        rows.append(row)
+    return header, rows
+
+
+def rounds_line(results):
+    """One line: ``problem cpu/wall runs, ...``."""
+    counts = [
+        f"{res['problem']} " + "/".join(str(n) for n in res["rounds"].values())
+        for res in results
+        if res.get("rounds")
+    ]
+    modes = "/".join(modes_of(results[0])) if results else ""
+    return f"Timed runs per problem ({modes}): " + ", ".join(counts) if counts else ""
+
+
 def notes_of(results):
     return [f"- {res['problem']}: {note}" for res in results for note in res["notes"]]
 
@@ -92,6 +123,7 @@ def cuda_lines(cuda):
     lines = [f"CUDA race on {cuda['gpu']} (wall time with torch.cuda.synchronize):", ""]
     lines += md_table(*summary_rows(cuda["problems"]))
     lines += ["", *md_table(*candidate_rows(cuda["problems"]))]
+    lines += ["", *md_table(*rounds_rows(cuda["problems"]))]
     notes = notes_of(cuda["problems"]) + [f"- {note}" for note in cuda.get("notes", [])]
     return lines + ([""] + notes if notes else [])
 
@@ -102,6 +134,10 @@ def markdown(meta, results, cuda):
     lines += ["", "## Summary: ours at its defaults against the fastest peer reaching gap 1e-6"]
     lines += ["", "Times are medians; below 1 (bold) ours is faster.", ""]
     lines += md_table(*summary_rows(results))
+    lines += ["", "## Timed runs", ""]
+    lines += ["Round-robin rounds per problem and mode, each running every racing candidate"]
+    lines += ["once, and the time of the first round, which set them (the rule: the timing line"]
+    lines += ["above).", ""] + md_table(*rounds_rows(results))
     lines += ["", "## Every candidate", ""]
     lines += md_table(*candidate_rows(results))
     notes = notes_of(results)
@@ -125,6 +161,8 @@ def rest(meta, results, cuda):
     out += ["", ".. list-table::", "   :header-rows: 1", ""]
     for row in [header, *rows]:
         out += [f"   * - {cell(row[0])}"] + [f"     - {cell(c)}" for c in row[1:]]
+    if rounds_line(results):
+        out += ["", esc(rounds_line(results) + ".")]
     if cuda.get("ran"):
         out += ["", esc(f"CUDA race on {cuda['gpu']}: see benchmarks/results_race.md.")]
     else:
