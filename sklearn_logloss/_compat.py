@@ -4,7 +4,9 @@ scikit-learn has no public equivalent of these (a scorer base class, sample
 weight validation and its array API helpers, which find the namespace and
 device of an array and bring an array back to NumPy), nor SciPy of its
 compiled sparse kernels, which multiply a range of rows of a CSR matrix where
-they are stored (slicing the matrix copies them); everything else in the
+they are stored (slicing the matrix copies them), nor NumPy of its LAPACK
+kernels without the checks of ``numpy.linalg`` (which cost several times the
+work on the few-row systems a solver solves every iteration); everything else in the
 package uses public API. ``tests/test_compat.py`` checks them against the
 installed libraries, and CI runs that test on the oldest supported
 scikit-learn.
@@ -33,10 +35,12 @@ __all__ = [
     "_BaseScorer",
     "array_api_namespace",
     "check_sample_weight",
+    "cholesky_or_none",
     "csr_rows_matmul_add",
     "csr_rows_rmatmul_add",
     "has_csr_row_kernels",
     "max_float_dtype",
+    "solve_small",
     "to_numpy",
 ]
 
@@ -175,3 +179,38 @@ def csr_rows_rmatmul_add(n_features, indptr, indices, data, dense, out):
             n_features, n_rows, n_vecs, indptr, indices, data, dense.ravel(), out.ravel()
         )
     return out
+
+
+try:  # NumPy's LAPACK kernels without the checks of numpy.linalg's wrappers
+    from numpy.linalg import _umath_linalg
+except ImportError:  # pragma: no cover (then numpy.linalg's public functions)
+    _umath_linalg = None
+
+
+def cholesky_or_none(matrix):
+    """The lower Cholesky factor of a small symmetric float64 matrix; None if not definite.
+
+    NumPy's own LAPACK (as :func:`numpy.linalg.cholesky`) without the
+    wrapper's checks, which on a matrix of a few rows cost several times the
+    factorization (a solver factors one every iteration). ``matrix``: square,
+    float64, no NaN. Call it under ``np.errstate(invalid="ignore")``: a matrix
+    that is not positive definite raises the invalid flag.
+    """
+    if _umath_linalg is None:  # pragma: no cover
+        try:
+            return np.linalg.cholesky(matrix)
+        except np.linalg.LinAlgError:
+            return None
+    factor = _umath_linalg.cholesky_lo(matrix, signature="d->d")
+    return None if factor[0, 0] != factor[0, 0] else factor  # NaN where it failed
+
+
+def solve_small(matrix, rhs):
+    """``matrix^{-1} rhs`` for a small nonsingular float64 ``matrix`` and a vector ``rhs``.
+
+    NumPy's LAPACK (as :func:`numpy.linalg.solve`) without the wrapper's
+    checks; under ``np.errstate(invalid="ignore")`` as :func:`cholesky_or_none`.
+    """
+    if _umath_linalg is None:  # pragma: no cover
+        return np.linalg.solve(matrix, rhs)
+    return _umath_linalg.solve1(matrix, rhs, signature="dd->d")

@@ -6,6 +6,7 @@ separately installed array-api-compat, a test extra).
 """
 
 import ast
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -374,3 +375,42 @@ def test_every_compat_export_is_imported_by_the_package():
     assert set(_compat.__all__) <= used, set(_compat.__all__) - used
     # and nothing is imported from _compat that it does not export
     assert used <= set(_compat.__all__), used - set(_compat.__all__)
+
+
+def test_only_compat_imports_private_numpy_names():
+    offenders = {
+        module: found
+        for module, tree in _package_modules().items()
+        if module != "sklearn_logloss._compat"
+        and (found := _private_sklearn_imports(tree, module, library="numpy"))
+    }
+    assert offenders == {}
+    compat = _package_modules()["sklearn_logloss._compat"]
+    assert _private_sklearn_imports(compat, "sklearn_logloss._compat", library="numpy") == [
+        "numpy.linalg._umath_linalg"
+    ]
+
+
+def test_the_installed_numpy_has_the_lapack_kernels():
+    assert _compat._umath_linalg is not None
+
+
+@pytest.mark.parametrize("size", [1, 3, 11])
+def test_small_cholesky_and_solve_match_numpy_linalg(size):
+    rng = np.random.default_rng(size)
+    half = rng.standard_normal((size, size + 2))
+    matrix, rhs = half @ half.T, rng.standard_normal(size)
+    with np.errstate(invalid="ignore"):
+        factor = _compat.cholesky_or_none(matrix)
+        solution = _compat.solve_small(matrix, rhs)
+    np.testing.assert_allclose(factor, np.linalg.cholesky(matrix), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(solution, np.linalg.solve(matrix, rhs), rtol=1e-9)
+
+
+def test_small_cholesky_of_an_indefinite_matrix_is_none_without_a_warning():
+    matrix = np.diag([1.0, 2.0, -1e-3, 4.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(invalid="ignore"):
+            assert _compat.cholesky_or_none(matrix) is None
+            assert _compat.cholesky_or_none(np.zeros((3, 3))) is None

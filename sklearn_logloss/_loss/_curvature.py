@@ -74,18 +74,23 @@ def zero_sum_basis(n_classes):
     return np.linalg.qr(centring)[0][:, : n_classes - 1]
 
 
-def _rows(X, start, stop, mean, inv_scale, xp):
-    """The rows ``start:stop`` centred and scaled, ``(x - mean) * inv_scale`` (float64 NumPy).
+def _rows(X, start, stop, mean, inv_scale, fit_intercept, xp):
+    """The rows ``start:stop`` centred and scaled, ``z = ((x - mean) * inv_scale, 1)``.
 
-    Without the intercept's column of ones: the callers add its terms.
+    Float64 NumPy; the column of ones (the intercept's) only when fitting one.
     """
     rows = X[start:stop] if sp.issparse(X) else X[start:stop, ...]
     if sp.issparse(rows):
         rows = rows.toarray()
     elif xp is not np:
         rows = _to_numpy(rows, xp)
-    Z = np.subtract(rows, mean, dtype=np.float64)
-    Z *= inv_scale
+    d = rows.shape[1]
+    Z = np.empty((rows.shape[0], d + fit_intercept))
+    centred = Z[:, :d]
+    np.subtract(rows, mean, out=centred)
+    centred *= inv_scale
+    if fit_intercept:
+        Z[:, d] = 1.0
     return Z
 
 
@@ -95,16 +100,9 @@ def _chunk_rows(X, width, block_bytes):
     return [(start, min(start + rows, X.shape[0])) for start in range(0, X.shape[0], rows)]
 
 
-def _add_gram(out, Z, weight, fit_intercept):
-    """``out += z^T diag(weight) z`` over rows ``z = (Z, 1)`` (or ``Z``)."""
-    d = Z.shape[1]
-    weighted = Z * weight[:, None]
-    out[:d, :d] += weighted.T @ Z
-    if fit_intercept:
-        column = weighted.sum(axis=0)
-        out[:d, d] += column
-        out[d, :d] += column
-        out[d, d] += weight.sum()
+def _add_gram(out, Z, weight):
+    """``out += Z^T diag(weight) Z``."""
+    out += (Z * weight[:, None]).T @ Z
 
 
 def curvature_sums(
@@ -121,7 +119,6 @@ def curvature_sums(
     coefficients ``W Q``). The temporaries take about ``block_bytes``.
     """
     n_coef, n_outputs = coef.shape
-    d = X.shape[1]
     weight_all = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
     codes_all = _to_numpy(codes, xp)  # converted a chunk at a time (kept as bytes)
     basis = None if n_outputs == 1 else zero_sum_basis(n_outputs)
@@ -133,19 +130,14 @@ def curvature_sums(
     blocks = np.zeros((len(pairs), n_coef, n_coef))
     loss_sum, grad = 0.0, np.zeros_like(coef)
     for start, stop in _chunk_rows(X, n_coef, block_bytes):
-        Z = _rows(X, start, stop, mean, inv_scale, xp)
+        Z = _rows(X, start, stop, mean, inv_scale, fit_intercept, xp)
         weight = weight_all[start:stop]
-        logits = Z @ coef[:d]
-        if fit_intercept:
-            logits += coef[d]
-        logits = np.ascontiguousarray(logits.T)
+        logits = np.ascontiguousarray((Z @ coef).T)
         proba = np.empty_like(logits)
         target = targets(np.asarray(codes_all[start:stop], dtype=np.intp), n_outputs, np.float64)
         loss, residuals = loss_gradient(logits, target, weight, proba_out=proba)
         loss_sum += float(loss)
-        grad[:d] += Z.T @ residuals.T
-        if fit_intercept:
-            grad[d] += residuals.sum(axis=1)
+        grad += Z.T @ residuals.T
         if basis is None:
             # proba holds the probability of the class not observed: p (1 - p) alike.
             curvature = (weight * proba[0] * (1.0 - proba[0]))[:, None]
@@ -156,7 +148,7 @@ def curvature_sums(
             curvature = P @ products - projected[:, first] * projected[:, second]
             curvature *= weight[:, None]
         for index in range(len(pairs)):
-            _add_gram(blocks[index], Z, curvature[:, index], fit_intercept)
+            _add_gram(blocks[index], Z, curvature[:, index])
     if basis is None:
         return loss_sum, grad, blocks[0]
     hessian = np.empty((r, n_coef, r, n_coef))
@@ -175,28 +167,18 @@ def max_quadratic_form(
     ``shift I + vectors vectors^T`` (a few columns: the product is that
     narrow).
     """
-    d = X.shape[1]
     weight_all = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
     largest = 0.0
-    for start, stop in _chunk_rows(X, d + 1, block_bytes):
-        Z = _rows(X, start, stop, mean, inv_scale, xp)
+    for start, stop in _chunk_rows(X, X.shape[1] + 1, block_bytes):
+        Z = _rows(X, start, stop, mean, inv_scale, fit_intercept, xp)
         if isinstance(quad, tuple):
             shift, vectors = quad
-            projections = Z @ vectors[:d]
-            if fit_intercept:
-                projections += vectors[d]
+            projections = Z @ vectors
             forms = np.einsum("ij,ij->i", Z, Z)
-            if fit_intercept:
-                forms += 1.0
             forms *= shift
             forms += np.einsum("ij,ij->i", projections, projections)
         else:
-            product = Z @ quad[:d, :d]
-            if fit_intercept:
-                product += 2.0 * quad[d, :d]
-            forms = np.einsum("ij,ij->i", product, Z)
-            if fit_intercept:
-                forms += quad[d, d]
+            forms = np.einsum("ij,ij->i", Z @ quad, Z)
         forms = forms[weight_all[start:stop] > 0]
         if forms.size:
             largest = max(largest, float(forms.max()))

@@ -143,6 +143,7 @@ class LinearLogLoss(InMemoryLoss):
             self._all_targets = targets(self._codes, self.n_outputs, self.dtype)
         self._targets = [self._all_targets[start:stop] for start, stop in self._bounds]
         self._buffers = None  # (logits, work) of one block: see _block_buffers
+        self._block_list = None  # see _blocks
 
     def _rows(self, start, stop):
         return self.X if stop - start == self.X.shape[0] else self.X[start:stop]
@@ -177,13 +178,17 @@ class LinearLogLoss(InMemoryLoss):
         The logits buffer is None where the block is all rows of a CSC or
         Fortran-ordered ``X`` (:func:`~._linear.linear_logits` then makes it).
         """
-        buffer, work = self._block_buffers()
-        for (start, stop), target in zip(self._bounds, self._targets, strict=True):
-            n_rows = stop - start
-            logits = None
-            if buffer is not None:
-                logits = buffer[: self.n_outputs * n_rows].reshape(self.n_outputs, n_rows)
-            yield start, stop, logits, work[:, :n_rows], target
+        if self._block_list is None:  # made once, with the buffers
+            buffer, work = self._block_buffers()
+            blocks = []
+            for (start, stop), target in zip(self._bounds, self._targets, strict=True):
+                n_rows = stop - start
+                logits = None
+                if buffer is not None:
+                    logits = buffer[: self.n_outputs * n_rows].reshape(self.n_outputs, n_rows)
+                blocks.append((start, stop, logits, work[:, :n_rows], target))
+            self._block_list = blocks
+        return self._block_list
 
     def _data_sums(self, coef, gradient):
         grad = np.zeros(self.coef_shape, dtype=np.float64) if gradient else None
@@ -268,14 +273,17 @@ class LinearLogLoss(InMemoryLoss):
             logits = self.logits(coef)
         prepared = None if logits is not None else self._prepared(coef)
         total = 0.0
-        for start, stop, buffer, work, target in self._blocks():
+        blocks = self._blocks()
+        for start, stop, buffer, work, target in blocks:
             if buffer is None:  # one block: R^T is C-ordered for the product X^T R^T
                 buffer = np.empty((stop - start, self.n_outputs), dtype=self.dtype).T
-            proba = proba_out[:, start:stop]
             if logits is None:  # made in the buffer, where the residuals go
                 block = self._block_logits(start, stop, prepared, buffer)
+            elif len(blocks) == 1:
+                block = logits
             else:
                 block = logits[:, start:stop]
+            proba = proba_out if len(blocks) == 1 else proba_out[:, start:stop]
             loss_sum, residuals = loss_gradient(
                 block,
                 target,

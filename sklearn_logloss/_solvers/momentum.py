@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from .._compat import cholesky_or_none, solve_small
 from ._driver import NoStep, Solver
 from ._policy import momentum_gradient_sum, momentum_memory
 
@@ -21,20 +22,12 @@ _GRADIENT, _GRADIENT_SUM, _POINT = 0, 1, 2
 POINT_LOGITS_FRACTION = 0.25
 
 
-def _cholesky_or_failure(matrix):
-    """``(factor, None)``, or ``(None, j)`` with ``j`` the first direction at
-    which ``matrix`` stops being positive definite (numpy's LAPACK: scipy's
-    bundled BLAS is a second thread pool, which slows a fit that also uses
-    numpy's many times over when both spin on the same cores)."""
-    try:
-        return np.linalg.cholesky(matrix), None
-    except np.linalg.LinAlgError:
-        for size in range(2, len(matrix) + 1):
-            try:
-                np.linalg.cholesky(matrix[:size, :size])
-            except np.linalg.LinAlgError:
-                return None, size - 1
-    return None, len(matrix) - 1  # pragma: no cover (the full matrix failed)
+def _failing_direction(matrix):
+    """The first direction ``j`` at which ``matrix`` stops being positive definite."""
+    for size in range(2, len(matrix) + 1):
+        if cholesky_or_none(matrix[:size, :size]) is None:
+            return size - 1
+    return len(matrix) - 1  # pragma: no cover (the full matrix failed)
 
 
 def _subspace_step(forms, slope):
@@ -60,29 +53,40 @@ def _subspace_step(forms, slope):
             if s0 * a + s1 * b < 0:
                 return np.array([a, b])
         return np.array([-s0 / f00, 0.0])
-    keep = range(k)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        return _reduced_step(forms, slope)
+
+
+def _reduced_step(forms, slope):
+    """:func:`_subspace_step` for three directions or more (see there)."""
+    k = len(slope)
+    keep = None  # every direction
     sub_forms, sub_slope = forms, slope
-    while len(keep) > 1:
+    while keep is None or len(keep) > 1:
         diag = sub_forms.diagonal()
-        if diag.min() <= 0:  # no curvature along some direction
-            keep = np.asarray(keep)[diag > 0]
+        if not all(value > 0 for value in diag.tolist()):  # no curvature along some direction
+            keep = np.arange(k)[diag > 0] if keep is None else keep[diag > 0]
         else:
             scale = 1.0 / np.sqrt(diag)
-            scaled = sub_forms * scale[:, None] * scale
-            factor, failed = _cholesky_or_failure(scaled)
-            if factor is not None and factor.diagonal().min() > 1e-5:
-                c_sub = np.linalg.solve(scaled, sub_slope * -scale) * scale
+            scaled = sub_forms * np.multiply.outer(scale, scale)
+            factor = cholesky_or_none(scaled)
+            if factor is not None and min(factor.diagonal().tolist()) > 1e-5:
+                c_sub = solve_small(scaled, sub_slope * -scale)
+                c_sub *= scale
                 if not sub_slope @ c_sub < 0:
                     break
-                if len(keep) == k:
+                if keep is None:
                     return c_sub
                 c = np.zeros(k)
                 c[keep] = c_sub
                 return c
             # Not positive definite from a direction on, or a direction
             # nearly in the span of those before it: drop it.
-            drop = failed if factor is None else int(np.argmax(factor.diagonal() <= 1e-5))
-            keep = np.delete(keep, drop)
+            if factor is None:
+                drop = _failing_direction(scaled)
+            else:
+                drop = int(np.argmax(factor.diagonal() <= 1e-5))
+            keep = np.delete(np.arange(k) if keep is None else keep, drop)
         sub_forms, sub_slope = forms[np.ix_(keep, keep)], slope[keep]
     c = np.zeros(k)
     c[0] = -slope[0] / forms[0, 0]
