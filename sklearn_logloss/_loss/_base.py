@@ -15,7 +15,7 @@ states; every loss class derives from it.
 
 import numpy as np
 
-from ._curvature import curvature_sums, max_quadratic_form
+from ._curvature import centred_rows, curvature_sums, max_quadratic_form
 from ._linear import BLOCK_BYTES
 
 __all__ = ["InMemoryLoss", "LogLoss", "is_uniform", "power_iteration", "uniform_weights"]
@@ -355,6 +355,7 @@ class InMemoryLoss(LogLoss):
             self.fit_intercept,
             xp,
             self._curvature_block_bytes,
+            rows=self._centred_rows(mean, inv_scale),
         )
 
     def _max_quadratic_form(self, quad, mean, inv_scale):
@@ -368,7 +369,26 @@ class InMemoryLoss(LogLoss):
             self.fit_intercept,
             xp,
             self._curvature_block_bytes,
+            rows=self._centred_rows(mean, inv_scale),
         )
+
+    def _centred_rows(self, mean, inv_scale):
+        """All rows centred and scaled (see :func:`~._curvature.centred_rows`), or None.
+
+        Only where they are one chunk of the curvature sums (small data):
+        they are then kept for the next call with the same centring and
+        scaling (the Hessian's metric, then the certificates, use one).
+        """
+        if 16 * self.n_samples * (self.n_features + 1) > BLOCK_BYTES:
+            return None
+        kept = getattr(self, "_kept_rows", None)
+        if kept is None or not (
+            np.array_equal(kept[0], mean) and np.array_equal(kept[1], inv_scale)
+        ):
+            xp = getattr(self, "xp", np)
+            rows = centred_rows(self.X, 0, self.n_samples, mean, inv_scale, self.fit_intercept, xp)
+            kept = self._kept_rows = (np.array(mean), np.array(inv_scale), rows)
+        return kept[2]
 
     @property
     def _curvature_block_bytes(self):

@@ -51,6 +51,7 @@ from ._pointwise import loss_gradient
 
 __all__ = [
     "HessianReference",
+    "centred_rows",
     "curvature_sums",
     "gap_bound",
     "max_quadratic_form",
@@ -74,7 +75,7 @@ def zero_sum_basis(n_classes):
     return np.linalg.qr(centring)[0][:, : n_classes - 1]
 
 
-def _rows(X, start, stop, mean, inv_scale, fit_intercept, xp):
+def centred_rows(X, start, stop, mean, inv_scale, fit_intercept, xp=np):
     """The rows ``start:stop`` centred and scaled, ``z = ((x - mean) * inv_scale, 1)``.
 
     Float64 NumPy; the column of ones (the intercept's) only when fitting one.
@@ -94,6 +95,13 @@ def _rows(X, start, stop, mean, inv_scale, fit_intercept, xp):
     return Z
 
 
+def _chunk(X, start, stop, mean, inv_scale, fit_intercept, xp, rows):
+    """:func:`centred_rows` of a chunk; ``rows``, those of all rows, when given."""
+    if rows is not None and start == 0 and stop == X.shape[0]:
+        return rows
+    return centred_rows(X, start, stop, mean, inv_scale, fit_intercept, xp)
+
+
 def _chunk_rows(X, width, block_bytes):
     """Row ranges whose centred rows (and their weighted copy) take about ``block_bytes``."""
     rows = max(16, int(block_bytes) // (16 * max(1, width)))
@@ -106,7 +114,16 @@ def _add_gram(out, Z, weight):
 
 
 def curvature_sums(
-    X, codes, sample_weight, coef, mean, inv_scale, fit_intercept, xp=np, block_bytes=BLOCK_BYTES
+    X,
+    codes,
+    sample_weight,
+    coef,
+    mean,
+    inv_scale,
+    fit_intercept,
+    xp=np,
+    block_bytes=BLOCK_BYTES,
+    rows=None,
 ):
     """The data term's sum, gradient and Hessian at ``coef`` over a block of rows.
 
@@ -116,7 +133,8 @@ def curvature_sums(
     shape of ``coef``; ``hessian`` of shape ``(n_coef, n_coef)`` for one
     logit, else ``(r n_coef, r n_coef)`` on the zero-sum subspace
     (``r = n_outputs - 1``, coordinates ``(m, j)`` at ``m n_coef + j``: the
-    coefficients ``W Q``). The temporaries take about ``block_bytes``.
+    coefficients ``W Q``). The temporaries take about ``block_bytes``;
+    ``rows``, when given, are the :func:`centred_rows` of all rows (one chunk).
     """
     n_coef, n_outputs = coef.shape
     weight_all = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
@@ -130,7 +148,7 @@ def curvature_sums(
     blocks = np.zeros((len(pairs), n_coef, n_coef))
     loss_sum, grad = 0.0, np.zeros_like(coef)
     for start, stop in _chunk_rows(X, n_coef, block_bytes):
-        Z = _rows(X, start, stop, mean, inv_scale, fit_intercept, xp)
+        Z = _chunk(X, start, stop, mean, inv_scale, fit_intercept, xp, rows)
         weight = weight_all[start:stop]
         logits = np.ascontiguousarray((Z @ coef).T)
         proba = np.empty_like(logits)
@@ -159,18 +177,26 @@ def curvature_sums(
 
 
 def max_quadratic_form(
-    X, sample_weight, quad, mean, inv_scale, fit_intercept, xp=np, block_bytes=BLOCK_BYTES
+    X,
+    sample_weight,
+    quad,
+    mean,
+    inv_scale,
+    fit_intercept,
+    xp=np,
+    block_bytes=BLOCK_BYTES,
+    rows=None,
 ):
     """``max_i z_i^T quad z_i`` over the rows of a block with a positive weight (0 if none).
 
     ``quad`` is a symmetric matrix, or a pair ``(shift, vectors)`` for
     ``shift I + vectors vectors^T`` (a few columns: the product is that
-    narrow).
+    narrow). ``rows`` as for :func:`curvature_sums`.
     """
     weight_all = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
     largest = 0.0
     for start, stop in _chunk_rows(X, X.shape[1] + 1, block_bytes):
-        Z = _rows(X, start, stop, mean, inv_scale, fit_intercept, xp)
+        Z = _chunk(X, start, stop, mean, inv_scale, fit_intercept, xp, rows)
         if isinstance(quad, tuple):
             shift, vectors = quad
             projections = Z @ vectors

@@ -144,6 +144,10 @@ class LinearLogLoss(InMemoryLoss):
         self._targets = [self._all_targets[start:stop] for start, stop in self._bounds]
         self._buffers = None  # (logits, work) of one block: see _block_buffers
         self._block_list = None  # see _blocks
+        # Logits of the Hessian forms' directions fit a scratch kept between
+        # calls when they are this few (numbers).
+        self._small_scratch = SMALL_SCRATCH_BYTES // self.dtype.itemsize
+        self._forms_scratch = None
 
     def _rows(self, start, stop):
         return self.X if stop - start == self.X.shape[0] else self.X[start:stop]
@@ -388,6 +392,14 @@ class LinearLogLoss(InMemoryLoss):
             first = None
         if first is not None:
             first = self._prepared(first)
+        n_samples = proba.shape[1]
+        if self.n_outputs == 1 and first is None and n_samples * (k + 1) <= self._small_scratch:
+            # Few logits: all rows at once, in a scratch kept between calls.
+            if self._forms_scratch is None or len(self._forms_scratch) < k + 1:
+                self._forms_scratch = np.empty((k + 1, 1, n_samples), dtype=self.dtype)
+            scratch = self._forms_scratch
+            work = {"stack": scratch[:k], "rows": scratch[k, 0:1]}
+            return hessian_form_sums(proba, directions, self._weight, forms, work=work)
         if self.n_outputs == 1:
             step = min(4 * self._chunk, proba.shape[1])
             n_scratch = k + 1 + (first is not None)

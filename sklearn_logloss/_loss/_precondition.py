@@ -102,23 +102,27 @@ class DenseMetric:
         self._matrix_t = np.ascontiguousarray(matrix.T)
 
     @staticmethod
-    def _apply(matrix, a):
+    def _apply(matrix, matrix_t, a):
         a = np.asarray(a, dtype=np.float64)
         # ndarray.dot on one array: a fraction of the call overhead of matmul,
         # which the solvers pay several times an iteration.
-        return matrix.dot(a) if a.ndim == 2 else np.matmul(matrix, a)
+        if a.ndim == 2:
+            return matrix.dot(a)
+        if a.ndim == 3 and a.shape[2] == 1:  # a stack of one-class arrays: one product
+            return a[:, :, 0].dot(matrix_t)[:, :, None]
+        return np.matmul(matrix, a)
 
     def to_coef(self, u):
         """``w = T u``."""
-        return self._apply(self.matrix, u)
+        return self._apply(self.matrix, self._matrix_t, u)
 
     def gradient(self, grad):
         """``T^T grad``."""
-        return self._apply(self._matrix_t, grad)
+        return self._apply(self._matrix_t, self.matrix, grad)
 
     def from_coef(self, w):
         """``u = T^{-1} w``."""
-        return self._apply(self.inverse, w)
+        return self._apply(self.inverse, self.inverse.T, w)
 
 
 class CoupledMetric:
@@ -361,9 +365,11 @@ class PreconditionedLoss:
 
     def hessian_forms(self, proba, logit_directions, coef_directions):
         forms = self.base.hessian_forms(proba, logit_directions, self._coef(coef_directions))
-        # Symmetric by definition, but sums in float32 need not round so; a
-        # solver may factor one triangle and solve with the whole matrix.
-        return 0.5 * (forms + forms.T)
+        # Symmetric by definition, but sums need not round so; a solver may
+        # factor one triangle and solve with the whole matrix.
+        forms += forms.T
+        forms *= 0.5
+        return forms
 
     def subsample(self, stride):
         coarse = self.base.subsample(stride)
