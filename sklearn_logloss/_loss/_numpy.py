@@ -144,10 +144,7 @@ class LinearLogLoss(InMemoryLoss):
         self._targets = [self._all_targets[start:stop] for start, stop in self._bounds]
         self._buffers = None  # (logits, work) of one block: see _block_buffers
         self._block_list = None  # see _blocks
-        # Logits of the Hessian forms' directions fit a scratch kept between
-        # calls when they are this few (numbers).
-        self._small_scratch = SMALL_SCRATCH_BYTES // self.dtype.itemsize
-        self._forms_scratch = None
+        self._forms_scratch = None  # see _add_data_forms
 
     def _rows(self, start, stop):
         return self.X if stop - start == self.X.shape[0] else self.X[start:stop]
@@ -393,7 +390,8 @@ class LinearLogLoss(InMemoryLoss):
         if first is not None:
             first = self._prepared(first)
         n_samples = proba.shape[1]
-        if self.n_outputs == 1 and first is None and n_samples * (k + 1) <= self._small_scratch:
+        scratch_nbytes = (k + 1) * n_samples * self.dtype.itemsize
+        if self.n_outputs == 1 and first is None and scratch_nbytes <= SMALL_SCRATCH_BYTES:
             # Few logits: all rows at once, in a scratch kept between calls.
             if self._forms_scratch is None or len(self._forms_scratch) < k + 1:
                 self._forms_scratch = np.empty((k + 1, 1, n_samples), dtype=self.dtype)
