@@ -5,18 +5,21 @@ namespace and on its device; the reference is always the NumPy code path (or
 an objective computed independently, ``conftest._reference_objective``).
 """
 
+import inspect
 import math
 import warnings
 
 import numpy as np
 import pytest
 import sklearn
+from _versions import requires_array_api_dispatch
 from sklearn.utils._array_api import get_namespace_and_device  # tests may use private API
 
 from sklearn_logloss import GDLogisticRegression, log_loss, log_loss_from_logits
 
 torch = pytest.importorskip("torch")
 strict = pytest.importorskip("array_api_strict")
+pytestmark = requires_array_api_dispatch
 
 
 def dispatch():
@@ -345,6 +348,12 @@ def test_sklearn_array_api_check_with_values(namespace, device, solver):
     # iterations apart; test_fit_reaches_the_numpy_optimum compares its optimum.)
     from sklearn.utils.estimator_checks import check_array_api_input
 
+    parameters = inspect.signature(check_array_api_input).parameters
+    if not {"device_name", "check_sample_weight"} <= parameters.keys():
+        pytest.skip(
+            f"scikit-learn {sklearn.__version__}'s check_array_api_input has no "
+            "device_name or check_sample_weight (newer scikit-learn)"
+        )
     check_array_api_input(
         "GDLogisticRegression",
         GDLogisticRegression(solver=solver),

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _versions import requires_array_api_dispatch
 
 pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -11,6 +12,7 @@ import race_cuda  # noqa: E402
 
 
 @pytest.mark.slow  # array API fits of ours on torch tensors (about 10 s)
+@requires_array_api_dispatch
 def test_device_race_on_cpu_tensors_races_ours_against_torch_lbfgs(tmp_path):
     out = tmp_path / "cuda.json"
     result = race_cuda.main(

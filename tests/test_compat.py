@@ -2,7 +2,8 @@
 
 CI also runs this file against the oldest supported scikit-learn (1.6), where
 these private helpers have other signatures (and array API dispatch needs the
-separately installed array-api-compat, a test extra).
+separately installed array-api-compat, a test extra, and SciPy >= 1.14: the array
+API tests skip where scikit-learn refuses dispatch).
 """
 
 import ast
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
+from _versions import skip_without_array_api_dispatch
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metadata_routing import MetadataRequest
 
@@ -142,6 +144,7 @@ def test_base_scorer_metadata_routing(fitted):
 
 def _array_api_inputs():
     """Non-NumPy arrays of the installed array API libraries: (array, values)."""
+    skip_without_array_api_dispatch()
     values = np.array([[1.5, -2.0], [0.25, 4.0]])
     inputs = []
     torch = pytest.importorskip("torch")

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
+from _versions import skip_without_array_api_dispatch
 from sklearn.datasets import make_classification
 from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
@@ -288,6 +289,7 @@ def test_fit_input_dask_checks(three_classes):
 
 def test_fit_input_array_api_matches_numpy(three_classes):
     torch = pytest.importorskip("torch")
+    skip_without_array_api_dispatch()
     X, y = three_classes
     weights = np.random.RandomState(0).uniform(0, 5, 120)
     estimator = GDLogisticRegression(class_weight="balanced")

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
+from _versions import skip_without_array_api_dispatch
 from numpy.testing import assert_allclose
 
 from sklearn_logloss import _loss
@@ -57,6 +58,7 @@ def build(kind, X, codes, weight, **model):
         return make_loss(sp.csr_matrix(X), codes, weight, **model)
     if kind == "strict":
         xp = pytest.importorskip("array_api_strict")
+        skip_without_array_api_dispatch()
         with sklearn.config_context(array_api_dispatch=True):
             return make_loss(xp.asarray(X), codes, weight, **model)
     da = pytest.importorskip("dask.array")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
+from _versions import skip_without_array_api_dispatch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import make_classification
@@ -42,6 +43,7 @@ def _sparse(X, y, weights=None):
 
 def _torch(X, y, weights=None):
     torch = pytest.importorskip("torch")
+    skip_without_array_api_dispatch()
     return (
         torch.asarray(X),
         torch.asarray(y),
