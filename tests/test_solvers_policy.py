@@ -41,7 +41,9 @@ def sizes(n_samples, n_outputs=1, n_features=10, *, supports=("logit_space", "su
 def test_the_policy_reads_the_loss_sizes_only():
     # Every decision from the size attributes of the contract: an object with
     # nothing else (no X, no methods) is enough.
-    assert momentum_memory(sizes(4096)) == 8 and momentum_memory(sizes(4097)) == 1
+    # Two classes search the gradient sum and the point: one kept step. More
+    # classes keep 8 on small problems.
+    assert momentum_memory(sizes(4096)) == 1
     assert momentum_memory(sizes(2048, n_outputs=2)) == 8
     assert momentum_memory(sizes(2049, n_outputs=2)) == 1
     assert momentum_gradient_sum(sizes(10)) and momentum_gradient_sum(sizes(10**6))
@@ -95,9 +97,10 @@ def test_the_fit_plan_steps_in_the_policys_metric(to_sparse):
 
 
 def test_the_policy_thresholds_are_parameters():
-    loss = sizes(10_000)
+    loss = sizes(5_000, n_outputs=2)
     assert momentum_memory(loss) == 1
     assert momentum_memory(loss, small_logits=10_000, small_memory=3) == 3
+    loss = sizes(10_000)
     # (m + 4) arrays of 10000 float64 logits: 400 kB for m = 1, 1.2 MB for m = 11.
     assert auto_solver(loss, logits_bytes=400_000) == "momentum"
     assert auto_solver(loss, logits_bytes=399_999, logits_fraction=0.0) == "bb"
@@ -148,8 +151,11 @@ def test_auto_solver_rule():
 
 
 def test_momentum_memory_is_eight_steps_on_small_problems_only():
-    X, y = scaled("breast_cancer")  # 569 logits
+    X, y = scaled("breast_cancer")  # 569 logits, two classes: the gradient sum instead
     small = LinearLogLoss(X, y, np.ones(len(y)), n_classes=2, alpha=1e-4, fit_intercept=True)
+    assert momentum_memory(small) == 1
+    X, y = scaled("iris")  # 150 samples x 3 classes
+    small = LinearLogLoss(X, y, np.ones(len(y)), n_classes=3, alpha=1e-4, fit_intercept=True)
     assert momentum_memory(small) == 8
     X, y = scaled("digits")  # 1797 samples x 10 classes = 17970 logits
     large = LinearLogLoss(X, y, np.ones(len(y)), n_classes=10, alpha=1e-4, fit_intercept=True)

@@ -26,7 +26,10 @@ def momentum_memory(loss, *, small_logits=SMALL_LOGITS, small_memory=8):
     """How many previous steps ``"momentum"`` searches over.
 
     One (the heavy ball) on large problems, where every further step would
-    add pointwise passes over the logits. On small problems (at most
+    add pointwise passes over the logits, and wherever the search also runs
+    along the gradient sum and the point (:func:`momentum_gradient_sum`):
+    those two directions carry the earlier steps (a second kept step is
+    nearly in their span). On other small problems (at most
     ``small_logits`` logits, ``n_samples * n_outputs``) an iteration costs
     mostly its fixed overhead and the extra directions cost a few matrix
     products of a few thousand numbers: ``small_memory``.
@@ -43,7 +46,7 @@ def momentum_memory(loss, *, small_logits=SMALL_LOGITS, small_memory=8):
     Returns
     -------
     memory : int
-        ``small_memory`` on small problems, else 1.
+        ``small_memory`` on small problems without the gradient sum, else 1.
 
     Examples
     --------
@@ -54,8 +57,13 @@ def momentum_memory(loss, *, small_logits=SMALL_LOGITS, small_memory=8):
     >>> iris = make_loss(X, y, y * 0.0 + 1, n_classes=3, alpha=1.0, fit_intercept=True)
     >>> momentum_memory(iris), momentum_memory(iris, small_logits=449)
     (8, 1)
+    >>> binary = make_loss(X, y % 2, y * 0.0 + 1, n_classes=2, alpha=1.0, fit_intercept=True)
+    >>> momentum_memory(binary)  # the gradient sum and the point are searched too
+    1
     """
-    return small_memory if loss.n_samples * loss.n_outputs <= small_logits else 1
+    if loss.n_samples * loss.n_outputs > small_logits or momentum_gradient_sum(loss):
+        return 1
+    return small_memory
 
 
 def momentum_gradient_sum(loss, *, logits_fraction=1 / 16):
@@ -129,14 +137,15 @@ def auto_solver(loss, *, logits_fraction=0.25, logits_bytes=16 * 2**20, memory=N
 
     Examples
     --------
-    Four arrays of 100 logits fit in 16 MiB, not in 0 bytes:
+    Twelve arrays of 569 logits (eight kept steps) fit in 16 MiB, not in a
+    quarter of the data (569 rows of 30 features):
 
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn_logloss._solvers import auto_solver
     >>> from sklearn_logloss._loss import make_loss
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> cancer = make_loss(X, y, y * 0.0 + 1, n_classes=2, alpha=1.0, fit_intercept=True)
-    >>> auto_solver(cancer), auto_solver(cancer, logits_bytes=0)
+    >>> auto_solver(cancer, memory=8), auto_solver(cancer, memory=8, logits_bytes=0)
     ('momentum', 'bb')
     """
     if "logit_space" not in loss.supports:

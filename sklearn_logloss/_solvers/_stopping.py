@@ -523,12 +523,19 @@ class StoppingRule:
         """The cheap quantity that schedules checks of the bound.
 
         In the metric of a preconditioned loss, where the curvature is at most
-        about 1, ``||g||^2 / (2 |J|)``: a smooth function of the point (the
+        about 1, ``||g||^2 / (2 c |J|)``, with ``c`` the smallest secant
+        curvature seen (at most 1; a metric made of the Hessian at an earlier
+        point overstates the curvature where the fit has gone since) rounded
+        to the nearest half power of ten, at least 1e-2: a smooth function of the point (the
         secant curvatures are differences of gradients, noisy near the
-        optimum in float32). Elsewhere the estimate.
+        optimum in float32; runs whose paths differ by rounding check at the
+        same iterations). Elsewhere the estimate.
         """
         if self.metric_steps and (self.can_certify or self.has_hessian):
-            return self.grad_norm**2 / (2.0 * max(abs(self._objective), _TINY))
+            scale = 2.0 * max(abs(self._objective), _TINY)
+            if self.curvature < 1.0:  # at most two decades: the bound decides
+                scale *= 10.0 ** (max(round(2.0 * math.log10(self.curvature)), -4) / 2.0)
+            return self.grad_norm**2 / scale
         return self.gap_estimate
 
     def check(self, coef, *, estimate=True):

@@ -10,10 +10,11 @@ from ._policy import momentum_gradient_sum, momentum_memory
 
 __all__ = ["MomentumSubspaceSearch", "momentum_subspace_search"]
 
-#: Rows of the direction stack: the gradient's direction (then the new
-#: step), and with the gradient sum the weighted gradient sum and the point;
-#: the kept steps follow.
-_GRADIENT, _GRADIENT_SUM, _POINT = 0, 1, 2
+#: Row of the direction stack holding the gradient's direction (then the
+#: new step). With the gradient sum, rows 1 and 2 hold the point and the
+#: weighted gradient sum (in the order the run adds them to the model, see
+#: ``MomentumSubspaceSearch.step``); the kept steps follow.
+_GRADIENT = 0
 
 #: Without the point among the directions, the point's logits are not kept
 #: where an array of them takes more than this fraction of the data's bytes
@@ -44,6 +45,8 @@ def _subspace_step(forms, slope):
     k = len(slope)
     if not (forms[0, 0] > 0 and slope[0] < 0):
         return None
+    if k == 1:  # a gradient step of exact length along the curvature (Cauchy's)
+        return np.array([-float(slope[0]) / float(forms[0, 0])])
     if k == 2:  # the heavy ball: the same rule in closed form (the pivot is sqrt(det))
         (f00, f01), (_, f11) = forms.tolist()
         s0, s1 = slope.tolist()
@@ -117,10 +120,12 @@ class MomentumSubspaceSearch(Solver):
     increases (up to ``16 eps |J|`` of rounding). This is the SESOP method of
     Narkiss and Zibulevsky (2005) with ``m`` previous steps and Nemirovski's
     directions; with the heavy-ball step alone it is the conjugate gradient
-    method on a quadratic. As in nonlinear conjugate gradient methods, the
-    kept steps are dropped when consecutive gradients are far from
-    orthogonal, ``|g_k . g_{k-1}| > 0.2 ||g_k||^2`` (Powell's restart).
-    ``learning_rate`` is not used.
+    method on a quadratic. The kept steps are never dropped: their curvature
+    is measured at ``w_k``, so a step that is no longer conjugate to the
+    gradient only adds a direction the model weighs by what it is worth
+    (unlike a nonlinear conjugate gradient method, whose step-size formula
+    assumes conjugacy and is reset by Powell's restart). ``learning_rate``
+    is not used.
 
     Cost: the logits of ``w_k`` and of every direction are kept (logits are
     linear in the coefficients), so an iteration makes one product with ``X``
@@ -182,6 +187,10 @@ class MomentumSubspaceSearch(Solver):
         # on. The point's logits are the kept logits. Logits are arrays of
         # the loss's namespace.
         first_step = self.first_step = 3 if self.gradient_sum else 1
+        # From zero the point enters the model after the gradient sum (it is
+        # 0, then in the gradients' span), from elsewhere before it.
+        self.zero_start = not np.any(coef)
+        self.point_row, self.sum_row = (2, 1) if self.zero_start else (1, 2)
         self.directions = np.zeros((first_step + self.memory, *coef.shape), dtype=coef.dtype)
         self.logit_directions = loss.empty_logits(first_step + self.memory)
         # One kept step and a loss that makes the gradient's logits in the
@@ -191,8 +200,8 @@ class MomentumSubspaceSearch(Solver):
         self.lean = self.memory == 1 and "lean_logit_space" in loss.supports
         logits_bytes = loss.n_samples * loss.n_outputs * loss.dtype.itemsize
         if self.gradient_sum:
-            self.logit_directions[_GRADIENT_SUM, ...] = 0
-            self.logits = self.logit_directions[_POINT, ...]
+            self.logit_directions[self.sum_row, ...] = 0
+            self.logits = self.logit_directions[self.point_row, ...]
         elif self.lean and logits_bytes > POINT_LOGITS_FRACTION * loss.data_nbytes:
             self.logits = None  # made from the coefficients at each evaluation
         else:
@@ -208,11 +217,10 @@ class MomentumSubspaceSearch(Solver):
             self.proba = self.logit_directions[_GRADIENT, ...]
         else:
             self.proba = loss.empty_logits()
-        self.kept = self.made = 0  # steps kept, steps made since the last restart
+        self.kept = self.made = 0  # steps kept, steps made
         self.weight_sum = 0.0  # Nemirovski's omega of the last gradient
         # Rounding accumulates in the kept logits at about eps per iteration.
         self.refresh = 50 if loss.dtype.itemsize >= 8 else 10
-        self.previous_grad = None
         return loss.objective_gradient_at(coef, self.logits, self.proba)
 
     def _forms(self, k):
@@ -221,7 +229,7 @@ class MomentumSubspaceSearch(Solver):
         loss, directions, logit_directions = self.loss, self.directions, self.logit_directions
         np.negative(self.grad, out=directions[_GRADIENT])
         if self.gradient_sum:
-            directions[_POINT] = self.coef
+            directions[self.point_row] = self.coef
         if not self.lean:
             loss.logits(directions[_GRADIENT], out=logit_directions[_GRADIENT, ...])
             self._update_gradient_sum()
@@ -235,8 +243,11 @@ class MomentumSubspaceSearch(Solver):
         if not self.gradient_sum:
             return forms
         ratio = self._update_gradient_sum()
+        row = self.sum_row
+        if k <= row:  # the gradient sum is not among the directions
+            return forms
         change = np.eye(k)
-        change[:2, _GRADIENT_SUM] = 1.0, ratio
+        change[_GRADIENT, row], change[row, row] = 1.0, ratio
         return change.T @ forms @ change
 
     def _update_gradient_sum(self):
@@ -246,21 +257,26 @@ class MomentumSubspaceSearch(Solver):
         directions, logit_directions = self.directions, self.logit_directions
         new_weight_sum = 0.5 + math.sqrt(0.25 + self.weight_sum**2)
         ratio, self.weight_sum = self.weight_sum / new_weight_sum, new_weight_sum
-        directions[_GRADIENT_SUM] *= ratio
-        directions[_GRADIENT_SUM] += directions[_GRADIENT]
-        logit_directions[_GRADIENT_SUM, ...] *= ratio
-        logit_directions[_GRADIENT_SUM, ...] += logit_directions[_GRADIENT, ...]
+        row = self.sum_row
+        directions[row] *= ratio
+        directions[row] += directions[_GRADIENT]
+        logit_directions[row, ...] *= ratio
+        logit_directions[row, ...] += logit_directions[_GRADIENT, ...]
         return ratio
 
     def step(self, iteration):
         loss, coef, grad = self.loss, self.coef, self.grad
         directions, logit_directions, logits = self.directions, self.logit_directions, self.logits
-        if self.kept and abs(float(np.vdot(grad, self.previous_grad))) > (
-            0.2 * self.rule.grad_norm**2
-        ):
-            self.kept = self.made = 0  # Powell's restart: the steps are no longer conjugate
-        self.previous_grad = grad
         k = self.first_step + self.kept
+        if self.gradient_sum:
+            # Directions in the span of those before them are left out (their
+            # forms would cost a pass and the model would drop them): at a
+            # run's first iteration the gradient sum is -g_1 itself; at its
+            # second the kept step s_1 = a (-g_1) + c w_1 is in the span of
+            # w_2 = w_1 + s_1 and of g_1 = -(G_2 + g_2) / ratio. From zero
+            # the point is 0, then a combination of g_1 and g_2 until the
+            # fourth iteration: one direction more an iteration until all are in.
+            k = min(k, self.made + (1 if self.zero_start else 2))
         forms = self._forms(k)
         slope = directions[:k].reshape(k, -1) @ grad.ravel().astype(np.float64)
         coefs = _subspace_step(forms, slope)
