@@ -390,12 +390,18 @@ class LinearLogLoss(InMemoryLoss):
         if first is not None:
             first = self._prepared(first)
         n_samples = proba.shape[1]
-        scratch_nbytes = (k + 1) * n_samples * self.dtype.itemsize
-        if self.n_outputs == 1 and first is None and scratch_nbytes <= SMALL_SCRATCH_BYTES:
-            # Few logits: all rows at once, in a scratch kept between calls.
-            if self._forms_scratch is None or len(self._forms_scratch) < k + 1:
-                self._forms_scratch = np.empty((k + 1, 1, n_samples), dtype=self.dtype)
+        scratch_nbytes = (k + 2) * n_samples * self.dtype.itemsize
+        if self.n_outputs == 1 and scratch_nbytes <= SMALL_SCRATCH_BYTES:
+            # Few logits: all rows at once, in a scratch kept between calls
+            # (the probabilities aside in its last row, with first).
+            if self._forms_scratch is None or len(self._forms_scratch) < k + 2:
+                self._forms_scratch = np.empty((k + 2, 1, n_samples), dtype=self.dtype)
             scratch = self._forms_scratch
+            if first is not None:
+                aside = scratch[k + 1]
+                aside[...] = proba
+                proba = aside
+                self._block_logits(0, n_samples, first, directions[0])
             work = {"stack": scratch[:k], "rows": scratch[k, 0:1]}
             return hessian_form_sums(proba, directions, self._weight, forms, work=work)
         if self.n_outputs == 1:

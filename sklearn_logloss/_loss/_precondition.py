@@ -230,9 +230,10 @@ def hessian_in(loss, coef, scaling):
     objective += 0.5 * float(np.vdot(scaled, weights))
     grad[:d] += scaled * scaling.inv_scale[:, None]  # T^T of the penalty's gradient
     n_coef = d + loss.fit_intercept
-    penalty = np.zeros(n_coef)
-    penalty[:d] = loss.alpha * scaling.inv_scale**2
-    hessian[np.diag_indices_from(hessian)] += np.tile(penalty, hessian.shape[0] // n_coef)
+    hessian = np.ascontiguousarray(hessian)
+    diagonal = hessian.reshape(-1)[:: hessian.shape[0] + 1]  # a view (C-contiguous)
+    for start in range(0, len(diagonal), n_coef):  # each class's weights
+        diagonal[start : start + d] += loss.alpha * scaling.inv_scale**2
     return objective, grad, hessian
 
 
@@ -286,9 +287,10 @@ def make_metric(loss, kind, *, gram_rows=4096, moment_rows=16384, coef=None):
     if kind == "hessian":
         scaling = standardizing_metric(loss)
         hessian = hessian_in(loss, coef, scaling)[2]
-        hessian[np.diag_indices_from(hessian)] *= 1.0 + 1e-12  # rounding of a singular H
+        hessian.reshape(-1)[:: hessian.shape[0] + 1] *= 1.0 + 1e-12  # rounding of a singular H
         if loss.n_outputs == 1:
             metric = factored_metric(scaling, hessian)
+            metric.standard = scaling  # the stopping rule's centring and scaling too
             if "logit_space" in loss.supports:  # for the stopping rule's certificate
                 metric.reference = HessianReference(loss, coef, scaling, hessian, ridge=1e-12)
             return metric

@@ -613,8 +613,9 @@ class StoppingRule:
 
     def _curvature_check(self, coef):
         """The curvature certificate at ``coef``: True when it passes, else ``(gap, status)``."""
-        if self._standard is None:
-            self._standard = standardizing_metric(self._base)
+        if self._standard is None:  # the Hessian's metric's, where the steps take it
+            standard = getattr(self.loss.metric, "standard", None)
+            self._standard = standardizing_metric(self._base) if standard is None else standard
         metric = self.loss.metric
         w = coef if metric is None else metric.to_coef(coef)
         self._work += self._hessian_work
