@@ -488,6 +488,11 @@ class LinearLogLoss(InMemoryLoss):
         return moment_sums(self.X, self._weight)
 
     def _gram_sums(self, mean, inv_scale, stride):
-        # Every stride-th row, a chunk at a time: no copy of them when X is sparse.
-        gram = gram_sums(self.X, self._weight, mean, inv_scale, self.fit_intercept, stride=stride)
+        rows = self._centred_rows(mean, inv_scale) if stride == 1 else None
+        if rows is not None:  # small data: the centred rows kept for the Hessian's sums
+            gram = (rows * self._weight[:, None]).T @ rows
+        else:  # every stride-th row, a chunk at a time: no copy of them when X is sparse
+            gram = gram_sums(
+                self.X, self._weight, mean, inv_scale, self.fit_intercept, stride=stride
+            )
         return gram, float(np.sum(self._weight[::stride], dtype=np.float64))

@@ -296,18 +296,22 @@ def make_metric(loss, kind, *, gram_rows=4096, moment_rows=16384, coef=None):
             return metric
         return _coupled_hessian_metric(loss, scaling, hessian)
     c = loss._curvature()
-    scaling = standardizing_metric(loss, curvature=c, alpha=loss.alpha, rows=moment_rows)
     if kind == "diagonal":
-        return scaling
+        return standardizing_metric(loss, curvature=c, alpha=loss.alpha, rows=moment_rows)
+    # The bound's factor absorbs any scaling of the columns: the plain
+    # standardization, which the Hessian's metric and the certificates use
+    # too (on small data they share its centred rows, see hessian_at).
+    scaling = standardizing_metric(loss, rows=moment_rows)
     rows = max(gram_rows, 16 * (loss.n_features + 1))
     stride = max(1, loss.n_samples // rows)
     bound = np.ascontiguousarray(c * loss.centred_gram(scaling.mean, scaling.inv_scale, stride))
     n_coef, d = bound.shape[0], loss.n_features
     diagonal = bound.reshape(-1)[:: n_coef + 1]  # a view: bound is C-contiguous
+    # A ridge of 1e-6 of the data term's average eigenvalue keeps the factor
+    # well defined for duplicated columns and alpha = 0.
+    ridge = 1e-6 * max(diagonal.sum() / n_coef, 1e-300)
     diagonal[:d] += loss.alpha * scaling.inv_scale**2
-    # A ridge of 1e-6 of the average eigenvalue keeps the factor well defined
-    # for duplicated columns and alpha = 0.
-    diagonal += 1e-6 * max(diagonal.sum() / n_coef, 1e-300)
+    diagonal += ridge
     return factored_metric(scaling, bound)
 
 
