@@ -69,8 +69,11 @@ def _has_callbacks(estimator):
 
 
 def fit_progress(estimator, X, y, sample_weight, classes, loss, max_iter):
-    """The :class:`FitProgress` of a fit, or None with scikit-learn < 1.9."""
-    if not HAS_CALLBACKS:
+    """The :class:`FitProgress` of a fit; None with scikit-learn < 1.9, or with no
+    callback to call (none set on the estimator, none propagated by a meta-estimator)."""
+    if not HAS_CALLBACKS or not (
+        _has_callbacks(estimator) or hasattr(estimator, "_parent_callback_ctx")
+    ):
         return None
     return FitProgress(estimator, X, y, sample_weight, classes, loss, max_iter)
 

@@ -68,7 +68,7 @@ class StandardizingMetric:
         w = np.array(u, dtype=np.float64)
         w[..., :d, :] *= self.inv_scale[:, None]
         if w.shape[-2] > d:
-            w[..., d, :] -= np.einsum("j,...jk->...k", self.shift, u[..., :d, :])
+            w[..., d, :] -= self.shift @ np.asarray(u, dtype=np.float64)[..., :d, :]
         return w
 
     def gradient(self, grad):
@@ -86,7 +86,7 @@ class StandardizingMetric:
         u = np.array(w, dtype=np.float64)
         u[..., :d, :] /= self.inv_scale[:, None]
         if u.shape[-2] > d:
-            u[..., d, :] += np.einsum("j,...jk->...k", self.shift, u[..., :d, :])
+            u[..., d, :] += self.shift @ u[..., :d, :]
         return u
 
 

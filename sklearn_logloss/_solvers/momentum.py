@@ -208,7 +208,7 @@ class MomentumSubspaceSearch(Solver):
             self.logits = loss.empty_logits()
         if self.logits is None:
             pass
-        elif np.any(coef):
+        elif not self.zero_start:
             loss.logits(coef, out=self.logits)
         else:  # the logits of zero coefficients: no pass over X
             self.logits[...] = 0
