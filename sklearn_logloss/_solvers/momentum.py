@@ -244,11 +244,12 @@ class MomentumSubspaceSearch(Solver):
             return forms
         ratio = self._update_gradient_sum()
         row = self.sum_row
-        if k <= row:  # the gradient sum is not among the directions
-            return forms
-        change = np.eye(k)
-        change[_GRADIENT, row], change[row, row] = 1.0, ratio
-        return change.T @ forms @ change
+        if k > row:  # C^T forms C, C the identity but for column row: e_0 + ratio e_row
+            forms[:, row] *= ratio
+            forms[:, row] += forms[:, _GRADIENT]
+            forms[row] *= ratio
+            forms[row] += forms[_GRADIENT]
+        return forms
 
     def _update_gradient_sum(self):
         """``G_k / omega_k = (omega_{k-1} / omega_k) G_{k-1} / omega_{k-1} - g_k``, logits too."""
@@ -278,7 +279,7 @@ class MomentumSubspaceSearch(Solver):
             # fourth iteration: one direction more an iteration until all are in.
             k = min(k, self.made + (1 if self.zero_start else 2))
         forms = self._forms(k)
-        slope = directions[:k].reshape(k, -1) @ grad.ravel().astype(np.float64)
+        slope = directions[:k].reshape(k, -1) @ np.asarray(grad, dtype=np.float64).ravel()
         coefs = _subspace_step(forms, slope)
         if coefs is None:
             raise NoStep(converged=False)
