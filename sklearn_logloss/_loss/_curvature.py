@@ -200,9 +200,9 @@ def max_quadratic_form(
         if isinstance(quad, tuple):
             shift, vectors = quad
             projections = Z @ vectors
-            forms = np.einsum("ij,ij->i", Z, Z)
-            forms *= shift
-            forms += np.einsum("ij,ij->i", projections, projections)
+            forms = np.einsum("ij,ij->i", projections, projections)
+            if shift:
+                forms += shift * np.einsum("ij,ij->i", Z, Z)
         else:
             forms = np.einsum("ij,ij->i", Z @ quad, Z)
         forms = forms[weight_all[start:stop] > 0]

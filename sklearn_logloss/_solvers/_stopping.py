@@ -346,21 +346,22 @@ def curvature_certificate(loss, coef, standard, tol):
             factor = np.linalg.cholesky(hessian)
         except np.linalg.LinAlgError:
             return math.inf, "far", objective
-    factor_inv = np.linalg.inv(factor)
-    half_decrement = 0.5 * float(np.sum((factor_inv @ grad) ** 2))
+    half_decrement = 0.5 * float(np.sum(np.linalg.solve(factor, grad) ** 2))
     if not np.isfinite(half_decrement):
         return math.inf, "far", objective
     if common + half_decrement > tol * scale:  # the bound exceeds it: no need for rho
         return (common + half_decrement) / scale, "above", objective
-    inverse = factor_inv.T @ factor_inv
+    # H^{-1} = L^{-T} L^{-1}: the rows' forms are the squared norms of L^{-1} z.
+    vectors = np.linalg.inv(factor).T
     if data_range is not None:
-        inverse = data_range @ inverse @ data_range.T
+        vectors = data_range @ vectors
     if k > 1:
+        inverse = vectors @ vectors.T
         n_coef, r = loss.n_features + loss.fit_intercept, k - 1
         blocks = inverse.reshape(r, n_coef, r, n_coef)
         quad = 2.0 * sum(blocks[m, :, m, :] for m in range(r))
     else:
-        quad = inverse
+        quad = (0.0, vectors)
     rho_sq = loss.max_row_form(quad, standard.mean, standard.inv_scale)
     bound = common + gap_bound(2.0 * half_decrement, rho_sq)
     if bound == math.inf:  # lambda rho >= 1: too far for the bound
