@@ -46,10 +46,10 @@ def check_plot_path(path):
     Examples
     --------
     >>> from sklearn_logloss.__main__ import check_plot_path
-    >>> check_plot_path("curves.bmpx")
+    >>> check_plot_path("curves.bmpx")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    sklearn_logloss._cli._args.CLIError: --plot 'curves.bmpx': unknown image format '.bmpx'; use one of .avif, .eps, ...
+    sklearn_logloss._cli._args.CLIError: --plot 'curves.bmpx': unknown image format '.bmpx'; use one of ..., .pdf, ..., .png, ..., .svg, ...
     """  # noqa: E501
     try:
         from matplotlib.backend_bases import FigureCanvasBase

@@ -37,9 +37,9 @@ class ArrayAPILinearLogLoss(InMemoryLoss):
     Examples
     --------
     >>> import numpy as np
+    >>> from array_api_compat import numpy as xp  # any array API namespace, torch say
     >>> from sklearn_logloss._loss import ArrayAPILinearLogLoss
-    >>> xp = np  # any array API namespace, torch say
-    >>> loss = ArrayAPILinearLogLoss(np.array([[1.0], [-1.0]]), np.array([1, 0]), np.ones(2),
+    >>> loss = ArrayAPILinearLogLoss(xp.asarray([[1.0], [-1.0]]), np.array([1, 0]), np.ones(2),
     ...                              n_classes=2, alpha=0.0, fit_intercept=True, xp=xp,
     ...                              device="cpu")
     >>> round(loss.objective(loss.init_coef()), 6)
