@@ -21,7 +21,12 @@ sweep's runs of the chosen settings; in wall mode a first round); the rounds are
 ``MAX_ROUNDS`` (25), with ``race_budget`` (``RACE_BUDGET_S`` = 12 s; 2 s with ``--quick``) the
 time of a problem's timed fits in one mode, about 2 s for each of its 5-6 candidates. So a
 problem of millisecond fits gets 25 runs, one whose round takes seconds gets 3. ``--repeats N``
-fixes the rounds at N instead. The rounds of each problem are in the report.
+fixes the rounds at N instead. The rounds of each problem are in the report. Each round
+starts one candidate later than the one before (every candidate follows every other equally
+often), and every timed fit starts after a pause of ``SETTLE_S`` (0.1 s), by which the worker
+threads of the fit before (OpenBLAS's, OpenMP's, torch's) have stopped spinning: without it a
+millisecond fit right after another library's paid for their spinning, in wall time and in
+CPU time alike (they are threads of this process).
 """
 
 import argparse
@@ -54,6 +59,7 @@ LONG_FIT_S = 20.0  # a chosen fit longer than this is timed once in each mode
 RACE_BUDGET_S = 12.0  # seconds of a problem's timed fits in one mode (sets the rounds)
 QUICK_RACE_BUDGET_S = 2.0  # the same with --quick
 MIN_ROUNDS, MAX_ROUNDS = 3, 25  # round-robin rounds per problem and mode
+SETTLE_S = 0.1  # pause before each timed fit of the race: other libraries' threads stop spinning
 DEEP_GAP = 1e-9  # sweeps of the plotted problems go on to this gap
 MODES = ("cpu", "wall")
 OURS = "ours (defaults)"
@@ -250,10 +256,17 @@ def run_problem(
         gaps[c].append(chosen[c]["gap"])
 
     def race_round(mode):
-        for c in racing:
+        # Each round starts one candidate later, so every candidate follows every other
+        # equally often; each fit starts after a pause, by which the worker threads of the
+        # previous fit (torch's, OpenMP's) have stopped spinning: a short fit right after
+        # another library's would otherwise pay for them (in CPU time too: they are
+        # threads of this process).
+        first = len(runs[racing[0]][mode]) % len(racing)
+        for c in racing[first:] + racing[:first]:
             if runs[c][mode] and chosen[c]["s"] > LONG_FIT_S:
                 continue
             fit, point = cands[c][0], chosen[c]
+            time.sleep(SETTLE_S)
             seconds, coef, intercept, _ = timed_fit(
                 mode, fit, X, y, point["tol"], point.get("max_iter", MAX_ITER)
             )
@@ -351,7 +364,10 @@ def _code_version():
 
 def rounds_rule(repeats, race_budget):
     """The rule of ``race_rounds`` in words, for the report."""
-    first = "the sweep run is the first CPU run"
+    first = (
+        f"the sweep run is the first CPU run; each round starts one candidate later, and each "
+        f"timed fit after a pause of {SETTLE_S:g} s"
+    )
     if repeats is not None:
         return f"{repeats} round-robin runs in each mode ({first})"
     return (
