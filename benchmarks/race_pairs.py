@@ -5,9 +5,9 @@ against the peer that was fastest in CPU time to a relative gap of 1e-6 on that 
 last full race, at that peer's ``tol`` (and ``max_iter`` if the race capped it). ``PEERS`` is
 read from ``results_race.json`` (the raw numbers behind ``results_race.md``), so it follows the
 last race written there; any problem of ``race_problems.FULL_PROBLEMS`` in it can be chosen,
-the unscaled (``_raw``) ones and the sparse one included. CPU time (``time.process_time``) with
-one BLAS/OpenMP/torch thread (``bench_race.timing("cpu")``), the two fits alternating, median
-and min of ``--repeats`` runs; the gap of each fit against the race's reference
+the unscaled (``_raw``) ones and the sparse one included. CPU time (``time.thread_time``, the
+race's clock) with one BLAS/OpenMP/torch thread (``bench_race.timing("cpu")``), the two fits
+alternating, median and min of ``--repeats`` runs; the gap of each fit against the race's reference
 (``bench_race.reference``: newton-cholesky at ``tol=1e-12``, newton-cg on sparse data).
 
     python benchmarks/race_pairs.py breast_cancer breast_cancer_raw digits --repeats 15
