@@ -105,7 +105,7 @@ def test_every_standardized_problem_has_an_unscaled_twin():
 def test_cpu_mode_runs_one_thread_and_wall_mode_the_defaults():
     default = [lib["num_threads"] for lib in threadpool_info()]
     with bench_race.timing("cpu") as clock:
-        assert clock is time.process_time
+        assert clock is time.thread_time
         assert {lib["num_threads"] for lib in threadpool_info()} == {1}
         if race_peers.torch is not None:
             assert race_peers.torch.get_num_threads() == 1
@@ -119,7 +119,7 @@ def test_cpu_mode_runs_one_thread_and_wall_mode_the_defaults():
 def test_cpu_mode_held_for_a_phase_is_not_switched_back_by_each_fit():
     with bench_race.timing("cpu"):
         with bench_race.timing("cpu") as clock:
-            assert clock is time.process_time
+            assert clock is time.thread_time
         assert {lib["num_threads"] for lib in threadpool_info()} == {1}
         if race_peers.torch is not None:
             assert race_peers.torch.get_num_threads() == 1
@@ -218,3 +218,21 @@ def test_bench_race_quick_writes_a_row_per_problem_and_candidate(tmp_path):
         assert "CUDA race: not run" in table
     assert "CUDA race" in out.with_suffix(".rst").read_text()
     assert (tmp_path / "race.png").stat().st_size > 10_000
+
+
+def test_cpu_clock_leaves_out_other_threads_of_the_process():
+    # Another thread of the process busy for 0.1 s (as a pool spinning after an earlier
+    # fit) while the fitting thread waits: the CPU clock does not count it.
+    import threading
+
+    def spin():
+        end = time.perf_counter() + 0.1
+        while time.perf_counter() < end:
+            pass
+
+    with bench_race.timing("cpu") as clock:
+        start = clock()
+        worker = threading.Thread(target=spin)
+        worker.start()
+        worker.join()
+        assert clock() - start < 0.05
