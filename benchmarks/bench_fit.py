@@ -160,7 +160,14 @@ def fit_quiet(model, X, y):
         return model.fit(X, y)
 
 
+#: Pause before each timed fit: the previous fit's worker threads (OpenBLAS's, OpenMP's) stop
+#: spinning by then; a millisecond fit right after another library's otherwise pays for them
+#: (see bench_race.SETTLE_S).
+SETTLE_S = 0.1
+
+
 def timed_fit(model, X, y):
+    time.sleep(SETTLE_S)
     start = time.perf_counter()
     fit_quiet(model, X, y)
     return time.perf_counter() - start, model
