@@ -379,7 +379,7 @@ class InMemoryLoss(LogLoss):
         they are then kept for the next call with the same centring and
         scaling (the Hessian's metric, then the certificates, use one).
         """
-        if 16 * self.n_samples * (self.n_features + 1) > BLOCK_BYTES:
+        if self._curvature_block_bytes < 16 * self.n_samples * (self.n_features + 1):
             return None
         kept = getattr(self, "_kept_rows", None)
         if kept is None or not (

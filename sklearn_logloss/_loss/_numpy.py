@@ -372,7 +372,8 @@ class LinearLogLoss(InMemoryLoss):
 
         Two classes: up to four chunks of the pointwise passes at a time (a
         scratch of ``k + 1`` such rows, at most a sixteenth of the data or
-        :data:`SMALL_SCRATCH_BYTES`), all ``k^2`` forms from one product each;
+        :data:`SMALL_SCRATCH_BYTES`, kept between calls when at most that),
+        all ``k^2`` forms from one product each;
         where such a scratch would be larger, a chunk at a time in the
         pointwise passes' own scratch, one product per direction. More: a
         block at a time (the chunks of a whole block), a dot product per
@@ -389,21 +390,6 @@ class LinearLogLoss(InMemoryLoss):
             first = None
         if first is not None:
             first = self._prepared(first)
-        n_samples = proba.shape[1]
-        scratch_nbytes = (k + 2) * n_samples * self.dtype.itemsize
-        if self.n_outputs == 1 and scratch_nbytes <= SMALL_SCRATCH_BYTES:
-            # Few logits: all rows at once, in a scratch kept between calls
-            # (the probabilities aside in its last row, with first).
-            if self._forms_scratch is None or len(self._forms_scratch) < k + 2:
-                self._forms_scratch = np.empty((k + 2, 1, n_samples), dtype=self.dtype)
-            scratch = self._forms_scratch
-            if first is not None:
-                aside = scratch[k + 1]
-                aside[...] = proba
-                proba = aside
-                self._block_logits(0, n_samples, first, directions[0])
-            work = {"stack": scratch[:k], "rows": scratch[k, 0:1]}
-            return hessian_form_sums(proba, directions, self._weight, forms, work=work)
         if self.n_outputs == 1:
             step = min(4 * self._chunk, proba.shape[1])
             n_scratch = k + 1 + (first is not None)
@@ -411,7 +397,13 @@ class LinearLogLoss(InMemoryLoss):
             if scratch_nbytes > max(self.data_nbytes // 16, SMALL_SCRATCH_BYTES):
                 # Data of few values a row: a scratch over a sixteenth of it.
                 return self._add_binary_forms_by_rows(proba, directions, forms, first)
-            scratch = np.empty((n_scratch, 1, step), dtype=self.dtype)
+            if scratch_nbytes <= SMALL_SCRATCH_BYTES:  # a small scratch is kept between calls
+                kept = self._forms_scratch
+                if kept is None or kept.shape[0] < n_scratch or kept.shape[2] < step:
+                    kept = self._forms_scratch = np.empty((n_scratch, 1, step), dtype=self.dtype)
+                scratch = kept[:n_scratch, :, :step]
+            else:
+                scratch = np.empty((n_scratch, 1, step), dtype=self.dtype)
             work = {"stack": scratch[:k], "rows": scratch[k : k + 1, 0]}
             aside = scratch[-1]
         else:
@@ -438,7 +430,7 @@ class LinearLogLoss(InMemoryLoss):
                 self._weight[rows],
                 forms,
                 pairwise=self.n_outputs > 1,
-                work={name: array[..., :n_rows] for name, array in work.items()},
+                work=work if n_rows == step else {n: a[..., :n_rows] for n, a in work.items()},
             )
         return forms
 
