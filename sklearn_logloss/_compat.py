@@ -15,6 +15,7 @@ scikit-learn.
 from inspect import signature
 
 import numpy as np
+from scipy.linalg.lapack import dtrtri as _dtrtri
 from sklearn import get_config
 from sklearn.metrics._scorer import _BaseScorer  # noqa: F401  (base of our scorer)
 from sklearn.utils._array_api import (
@@ -39,6 +40,7 @@ __all__ = [
     "csr_rows_matmul_add",
     "csr_rows_rmatmul_add",
     "has_csr_row_kernels",
+    "lower_inverse",
     "max_float_dtype",
     "solve_small",
     "to_numpy",
@@ -203,6 +205,20 @@ def cholesky_or_none(matrix):
             return None
     factor = _umath_linalg.cholesky_lo(matrix, signature="d->d")
     return None if factor[0, 0] != factor[0, 0] else factor  # NaN where it failed
+
+
+def lower_inverse(factor):
+    """``L^{-1}`` of a lower-triangular float64 ``factor`` ``L`` with a nonzero diagonal.
+
+    LAPACK's triangular inverse (``dtrtri``, through SciPy's public
+    :mod:`scipy.linalg.lapack`): about a quarter of :func:`numpy.linalg.inv`'s
+    time on a factor of a few dozen rows, which treats it as a general matrix
+    (an LU factorization first). The upper triangle of the result is zero.
+    """
+    inverse, info = _dtrtri(factor, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"Singular triangular factor (LAPACK dtrtri info={info}).")
+    return inverse
 
 
 def solve_small(matrix, rhs):

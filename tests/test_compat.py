@@ -417,3 +417,19 @@ def test_small_cholesky_of_an_indefinite_matrix_is_none_without_a_warning():
         with np.errstate(invalid="ignore"):
             assert _compat.cholesky_or_none(matrix) is None
             assert _compat.cholesky_or_none(np.zeros((3, 3))) is None
+
+
+@pytest.mark.parametrize("size", [1, 4, 31])
+def test_lower_inverse_inverts_a_cholesky_factor(size):
+    rng = np.random.default_rng(size)
+    half = rng.standard_normal((size, size + 3))
+    factor = np.linalg.cholesky(half @ half.T)
+    inverse = _compat.lower_inverse(factor)
+    np.testing.assert_allclose(inverse @ factor, np.eye(size), atol=1e-10)
+    np.testing.assert_array_equal(np.triu(inverse, 1), 0.0)  # lower triangular
+    np.testing.assert_allclose(inverse, np.linalg.inv(factor), rtol=1e-9, atol=1e-12)
+
+
+def test_lower_inverse_of_a_singular_factor_raises():
+    with pytest.raises(np.linalg.LinAlgError, match="Singular triangular factor"):
+        _compat.lower_inverse(np.diag([1.0, 0.0, 2.0]))

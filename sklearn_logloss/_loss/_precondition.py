@@ -34,6 +34,7 @@ Two metrics (:func:`make_metric`):
 
 import numpy as np
 
+from .._compat import lower_inverse
 from ._base import power_iteration
 from ._curvature import HessianReference, zero_sum_basis
 
@@ -206,7 +207,7 @@ def factored_metric(scaling, bound):
     the columns of a coefficient array.
     """
     factor = np.linalg.cholesky(bound)
-    matrix = scaling.to_coef(np.linalg.inv(factor).T)
+    matrix = scaling.to_coef(lower_inverse(factor).T)
     inverse = factor.T @ scaling.from_coef(np.eye(bound.shape[0]))
     return DenseMetric(matrix, inverse)
 
@@ -259,7 +260,7 @@ def _coupled_hessian_metric(loss, scaling, hessian):
     bound[rows, :, rows, :] += (curvature / k)[:, None, None]  # the common directions
     factor = np.linalg.cholesky(bound.reshape(size, size))
     del bound
-    inverse = np.linalg.inv(factor)  # rows of L^{-1}: the columns of L^{-T}
+    inverse = lower_inverse(factor)  # rows of L^{-1}: the columns of L^{-T}
     del factor
     # T = S L^{-T}: S on each column of L^{-T}, as on a coefficient array.
     columns = scaling.to_coef(inverse.reshape(size, n_coef, k))

@@ -60,6 +60,7 @@ import math
 
 import numpy as np
 
+from .._compat import lower_inverse
 from .._loss._curvature import gap_bound, zero_sum_basis
 from .._loss._precondition import hessian_in, standardizing_metric
 
@@ -346,13 +347,15 @@ def curvature_certificate(loss, coef, standard, tol):
             factor = np.linalg.cholesky(hessian)
         except np.linalg.LinAlgError:
             return math.inf, "far", objective
-    half_decrement = 0.5 * float(np.sum(np.linalg.solve(factor, grad) ** 2))
+    # H^{-1} = L^{-T} L^{-1}: Newton's decrement is ||L^{-1} g||^2, and the
+    # rows' forms are the squared norms of L^{-1} z.
+    inverse = lower_inverse(factor)
+    half_decrement = 0.5 * float(np.sum((inverse @ grad) ** 2))
     if not np.isfinite(half_decrement):
         return math.inf, "far", objective
     if common + half_decrement > tol * scale:  # the bound exceeds it: no need for rho
         return (common + half_decrement) / scale, "above", objective
-    # H^{-1} = L^{-T} L^{-1}: the rows' forms are the squared norms of L^{-1} z.
-    vectors = np.linalg.inv(factor).T
+    vectors = inverse.T
     if data_range is not None:
         vectors = data_range @ vectors
     if k > 1:
