@@ -181,9 +181,10 @@ def test_certificate_on_collinear_features_is_never_below_the_true_gap(n_classes
     stride=st.sampled_from([1, 2, 4]),
     warm=st.integers(0, 30),
     steps=st.integers(0, 200),
+    exact=st.booleans(),
 )
 def test_metric_hessian_certificate_is_never_below_the_true_gap(
-    log_scales, log_alpha, stride, warm, steps
+    log_scales, log_alpha, stride, warm, steps, exact
 ):
     # The Hessian a metric was made of (on every stride-th row, at a point w0
     # of a path) bounds the Hessian at later points: the stopping rule's
@@ -196,9 +197,10 @@ def test_metric_hessian_certificate_is_never_below_the_true_gap(
     rows = loss.subsample(stride) if stride > 1 else loss
     w0 = SOLVERS["momentum"](rows, rows.init_coef(), learning_rate="auto", max_iter=warm, tol=0.0)
     try:
-        metric = make_metric(rows, "hessian", coef=w0.coef)
+        metric = make_metric(rows, "hessian", coef=w0.coef, exact_reference=exact)
     except np.linalg.LinAlgError:
         return
+    assert metric.reference.preferred == exact
     problem = PreconditionedLoss(loss, metric)
     run = SOLVERS["momentum"](
         problem, metric.from_coef(w0.coef), learning_rate="auto", max_iter=steps, tol=0.0
@@ -217,3 +219,24 @@ def test_metric_hessian_certificate_is_never_below_the_true_gap(
         return
     true_gap = (objective - _optimum(loss, X, y, weights, alpha)) / objective
     assert true_gap <= gap * (1 + 1e-6) + 1e-13
+
+
+def test_exact_reference_bound_is_the_inverse_hessian_without_an_eigendecomposition():
+    # From the factor's inverse, the reference's quadratic form is H0^{-1}
+    # itself (up to the ridge it allows for); the eigen-based one bounds it above.
+    from sklearn_logloss._loss._precondition import make_metric
+
+    loss, X, y, weights = _problem(2, scales=10.0 ** np.array([-2.0, 0.0, 1.0, 3.0]), n=200)
+    w0 = SOLVERS["momentum"](loss, loss.init_coef(), learning_rate="auto", max_iter=5, tol=0.0)
+    exact = make_metric(loss, "hessian", coef=w0.coef, exact_reference=True).reference
+    eigen = make_metric(loss, "hessian", coef=w0.coef).reference
+    hessian = eigen._hessian.copy()  # as factored (the eigen-based one lets it go when used)
+    inverse = np.linalg.inv(hessian)
+    shift, vectors = exact.inverse_bound()
+    assert shift == 0.0 and exact.preferred and not eigen.preferred
+    np.testing.assert_allclose(vectors @ vectors.T, inverse, rtol=1e-6, atol=1e-12)
+    assert 0 < exact.min_eig <= np.linalg.eigvalsh(hessian)[0]
+    assert 0 < exact.shrink <= 1.0
+    e_shift, e_vectors = eigen.inverse_bound()
+    bound = e_shift * np.eye(len(hessian)) + e_vectors @ e_vectors.T
+    assert np.linalg.eigvalsh(bound - vectors @ vectors.T)[0] >= -1e-9 * np.abs(inverse).max()

@@ -7,10 +7,15 @@ import pytest
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_logloss import GDLogisticRegression
 from sklearn_logloss._loss import make_loss
+from sklearn_logloss._loss._precondition import PreconditionedLoss, make_metric
+from sklearn_logloss._solvers import _fit
 from sklearn_logloss._solvers._fit import WARM_ITERATIONS, FitPlan
+from sklearn_logloss._solvers._stopping import StoppingRule
+from sklearn_logloss._solvers.momentum import MomentumSubspaceSearch
 
 
 def _loss(alpha=1e-4):
@@ -268,3 +273,89 @@ def test_the_full_run_starts_with_the_coarse_problems_calibration(dtype, monkeyp
     assert moved == (dtype == np.float64) and result.converged
     # Another metric after a move: the coarse calibration says nothing there.
     assert first == (1.0 if moved else coarse[-1].calibration)
+
+
+def _scaled_loss(alpha=1e-4):
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    return make_loss(X, y, np.ones(len(y)), n_classes=2, alpha=alpha, fit_intercept=True), X, y
+
+
+def _fit_plan(loss, callback=None):
+    plan = FitPlan(loss, loss.init_coef(), solver="auto", learning_rate="auto", max_iter=1000)
+    return plan.run(tol=1e-6, callback=callback)
+
+
+def test_a_fit_near_the_optimum_moves_to_the_hessian_again_and_ends_on_its_bound(
+    metric_calls, monkeypatch
+):
+    # Standardized breast_cancer: the steps in the metric of the Hessian at
+    # the warm point converge linearly (about 4x an iteration); near the
+    # optimum the metric moves to the Hessian there, whose steps nearly
+    # square the gap, and whose bound certifies the end (no new Hessian).
+    from sklearn_logloss._solvers import _stopping
+
+    loss, X, y = _scaled_loss()
+    certificates = []
+    full = _stopping.curvature_certificate
+    monkeypatch.setattr(
+        _stopping,
+        "curvature_certificate",
+        lambda *args, **kwargs: certificates.append(1) or full(*args, **kwargs),
+    )
+    seen = []
+    result = _fit_plan(loss, lambda coef: seen.append(coef.copy()) and False)
+    assert [kind for kind, _, _ in metric_calls] == ["gram", "hessian", "hessian"]
+    # The second Hessian is taken at an iterate after the first move, before the end.
+    moved = [i + 1 for i, coef in enumerate(seen) if np.allclose(coef, metric_calls[2][2])]
+    assert moved and WARM_ITERATIONS < moved[0] < result.n_iter
+    assert result.converged and not certificates  # the last metric's bound certified it
+    assert result.loss_history.shape == (result.n_iter + 1,) == (len(seen) + 1,)
+    assert np.all(np.diff(result.loss_history) <= 1e-12)
+    reference = LogisticRegression(C=1 / (1e-4 * len(y)), solver="newton-cholesky", tol=1e-10)
+    reference.fit(X, y)
+    j_star = loss.objective(np.r_[reference.coef_.T, reference.intercept_[None]])
+    assert (result.loss_history[-1] - j_star) / j_star <= 1e-6
+    # Without the second move the fit takes more iterations (13 against 10).
+    metric_calls.clear()
+    monkeypatch.setattr(_fit, "NEAR_GAP", 0.0)
+    once = _fit_plan(loss)
+    assert [kind for kind, _, _ in metric_calls] == ["gram", "hessian"]
+    assert once.converged and once.n_iter >= result.n_iter + 2
+
+
+def test_a_fit_whose_steps_converge_fast_does_not_move_again(metric_calls):
+    # Unscaled breast_cancer: near the optimum the steps in the warm point's
+    # Hessian metric gain 20x an iteration; a move would cost what it saves.
+    loss, X, y = _loss()
+    result = _fit_plan(loss)
+    assert [kind for kind, _, _ in metric_calls] == ["gram", "hessian"]
+    assert result.converged
+
+
+def test_rebase_maps_the_momentum_state_to_the_new_metric():
+    # An in-place change of metric keeps the point, its logits and the kept
+    # directions (their coefficients w); the gradient is the new metric's.
+    loss, X, y = _scaled_loss()
+    gram = make_metric(loss, "gram")
+    problem = PreconditionedLoss(loss, gram)
+    run = object.__new__(MomentumSubspaceSearch)
+    run.memory, run.gradient_sum, run.loss = None, None, problem
+    start = problem.init_coef()
+    run.objective, run.grad = run.setup(start, "auto")
+    run.coef = start
+    run.rule = StoppingRule(problem, start, run.grad, tol=1e-6)
+    for iteration in range(1, 6):
+        run.step(iteration)
+    point, kept = gram.to_coef(run.coef), gram.to_coef(run.directions[1:])
+    hessian = make_metric(loss, "hessian", coef=point)
+    run.rebase(PreconditionedLoss(loss, hessian))
+    np.testing.assert_allclose(hessian.to_coef(run.coef), point, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(hessian.to_coef(run.directions[1:]), kept, rtol=1e-8, atol=1e-10)
+    objective, grad = run.loss.objective_gradient(run.coef)
+    np.testing.assert_allclose(run.grad, grad, rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(run.logits, loss.logits(point), rtol=1e-9, atol=1e-9)
+    before = run.objective
+    for iteration in range(6, 9):  # and the search goes on from there, downhill
+        run.step(iteration)
+    assert run.objective < before

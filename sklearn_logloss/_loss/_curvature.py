@@ -260,6 +260,12 @@ class HessianReference:
         coupled metric would need a bound of ``rho`` this one is too loose for).
     ridge : float
         The relative increase of ``H0``'s diagonal before it was factored.
+    inverse_factor : ndarray, default=None
+        ``L^{-1}`` for the factor ``L L^T`` of ``H0`` (its diagonal so
+        increased), where the metric has it: then no eigendecomposition is
+        made, :meth:`inverse_bound` is exact (``H0^{-1}``, the ridge allowed
+        for) and the bound is cheap enough to be checked before a new Hessian
+        is formed (:attr:`preferred`).
 
     Attributes
     ----------
@@ -268,6 +274,8 @@ class HessianReference:
     shrink : float
         A factor in ``(0, 1]`` such that the Hessian summed is at least
         ``shrink`` times the factored one (the ridge taken back).
+    preferred : bool
+        Whether ``inverse_factor`` was given.
 
     Examples
     --------
@@ -284,13 +292,23 @@ class HessianReference:
     (True, 1.0)
     """
 
-    def __init__(self, rows, coef, scaling, hessian, ridge=0.0):
+    def __init__(self, rows, coef, scaling, hessian, ridge=0.0, inverse_factor=None):
         self.rows, self.coef, self.scaling = rows, np.asarray(coef, dtype=np.float64), scaling
         self._hessian, self._ridge = hessian, ridge
         self._logits = self._min_eig = None
+        self._inverse_factor = inverse_factor
+        self.preferred = inverse_factor is not None
 
     def _eigen(self):
         """The eigenvalues and vectors of ``H0`` (the first time; ``H0`` is then let go)."""
+        if self._min_eig is None and self._inverse_factor is not None:
+            hessian, self._hessian = self._hessian, None
+            # lambda_min of the factored matrix is 1 / ||L^{-1}||_2^2, at least
+            # 1 / ||L^{-1}||_F^2; the ridge added at most ridge max(diag) to it.
+            factored_min = 1.0 / float(np.sum(self._inverse_factor**2))
+            excess = self._ridge * float(np.max(np.diagonal(hessian))) / (1.0 + self._ridge)
+            self._min_eig = factored_min - excess
+            self._shrink = 1.0 - excess / factored_min if self._min_eig > 0 else 0.0
         if self._min_eig is None:
             hessian, self._hessian = self._hessian, None
             values, vectors = np.linalg.eigh(hessian)
@@ -321,6 +339,9 @@ class HessianReference:
         """
         if not self.min_eig > 0:
             return None
+        if self._inverse_factor is not None:
+            # H0 >= shrink (H0 + ridge): H0^{-1} <= L^{-T} L^{-1} / shrink.
+            return 0.0, self._inverse_factor.T / math.sqrt(self.shrink)
         values, vectors = self._values, self._vectors
         m = min(n_vectors, len(values) - 1)
         shift = 1.0 / values[m]

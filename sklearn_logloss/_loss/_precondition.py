@@ -125,6 +125,10 @@ class DenseMetric:
         """``u = T^{-1} w``."""
         return self._apply(self.inverse, self.inverse.T, w)
 
+    def user_gradient(self, grad):
+        """``T^{-T} grad``: a gradient in ``u`` back in the user's coordinates."""
+        return self._apply(self.inverse.T, self.inverse, grad)
+
 
 class CoupledMetric:
     """``w = T u`` with ``T`` acting on whole coefficient arrays: classes coupled.
@@ -206,10 +210,15 @@ def factored_metric(scaling, bound):
     once: ``S`` and ``S^{-1}`` act on every column of a square matrix as on
     the columns of a coefficient array.
     """
-    factor = np.linalg.cholesky(bound)
-    matrix = scaling.to_coef(lower_inverse(factor).T)
-    inverse = factor.T @ scaling.from_coef(np.eye(bound.shape[0]))
-    return DenseMetric(matrix, inverse)
+    return _metric_of_factor(scaling, np.linalg.cholesky(bound))[0]
+
+
+def _metric_of_factor(scaling, factor):
+    """:func:`factored_metric` of ``bound = factor factor^T``; and ``factor^{-1}``."""
+    factor_inverse = lower_inverse(factor)
+    matrix = scaling.to_coef(factor_inverse.T)
+    inverse = factor.T @ scaling.from_coef(np.eye(factor.shape[0]))
+    return DenseMetric(matrix, inverse), factor_inverse
 
 
 def hessian_in(loss, coef, scaling):
@@ -268,7 +277,9 @@ def _coupled_hessian_metric(loss, scaling, hessian):
     return CoupledMetric(np.ascontiguousarray(columns.reshape(size, size).T))
 
 
-def make_metric(loss, kind, *, gram_rows=4096, moment_rows=16384, coef=None):
+def make_metric(
+    loss, kind, *, gram_rows=4096, moment_rows=16384, coef=None, exact_reference=False
+):
     """The metric of ``kind`` (``"diagonal"``, ``"gram"``, ``"hessian"``, ``"class_blocks"``).
 
     ``"gram"`` computes the curvature bound on every ``k``-th row, ``k`` the
@@ -277,7 +288,10 @@ def make_metric(loss, kind, *, gram_rows=4096, moment_rows=16384, coef=None):
     dense data over at least ``moment_rows`` rows (see
     :func:`standardizing_metric`). ``"hessian"`` factors the Hessian of ``J`` at ``coef``
     (user's coordinates), with the penalty; for the softmax it couples the
-    classes (:class:`CoupledMetric`); ``"class_blocks"`` only the softmax's
+    classes (:class:`CoupledMetric`); for two classes its ``reference``
+    (:class:`~._curvature.HessianReference`) bounds later Hessians, with
+    ``exact_reference`` from the factor's inverse (a metric taken near the
+    optimum: its bound is checked first); ``"class_blocks"`` only the softmax's
     class blocks of the Hessian at ``coef``
     (:func:`~._class_metric.class_block_metric`).
     """
@@ -290,10 +304,14 @@ def make_metric(loss, kind, *, gram_rows=4096, moment_rows=16384, coef=None):
         hessian = hessian_in(loss, coef, scaling)[2]
         hessian.reshape(-1)[:: hessian.shape[0] + 1] *= 1.0 + 1e-12  # rounding of a singular H
         if loss.n_outputs == 1:
-            metric = factored_metric(scaling, hessian)
+            metric, factor_inverse = _metric_of_factor(scaling, np.linalg.cholesky(hessian))
             metric.standard = scaling  # the stopping rule's centring and scaling too
             if "logit_space" in loss.supports:  # for the stopping rule's certificate
-                metric.reference = HessianReference(loss, coef, scaling, hessian, ridge=1e-12)
+                if not exact_reference:
+                    factor_inverse = None
+                metric.reference = HessianReference(
+                    loss, coef, scaling, hessian, ridge=1e-12, inverse_factor=factor_inverse
+                )
             return metric
         return _coupled_hessian_metric(loss, scaling, hessian)
     c = loss._curvature()

@@ -227,6 +227,7 @@ class Solver:
         callback=None,
         offset=0,
         calibration=1.0,
+        moves=None,
     ) -> SolverResult:
         """Minimize ``loss`` from ``coef``.
 
@@ -256,6 +257,12 @@ class Solver:
             The stopping rule's first calibration (see
             :class:`~._stopping.StoppingRule`), e.g. the one an earlier run
             on a subsample ended with (``SolverResult.calibration``).
+        moves : callable, default=None
+            For a solver with :meth:`rebase`: called after every iteration
+            that did not end the run, ``moves(iteration, run)``, it returns
+            the loss in new coordinates (another metric of the same
+            objective) to continue in, or None. The run then goes on there
+            with the state it has (see :meth:`rebase`) and a new stopping rule.
 
         Returns
         -------
@@ -268,11 +275,21 @@ class Solver:
         for name, value in vars(self).items():
             setattr(run, name, value)
         return run._run(
-            loss, coef, learning_rate, max_iter, tol, verbose, callback, offset, calibration
+            loss, coef, learning_rate, max_iter, tol, verbose, callback, offset, calibration, moves
         )
 
     def _run(
-        self, loss, coef, learning_rate, max_iter, tol, verbose, callback, offset, calibration
+        self,
+        loss,
+        coef,
+        learning_rate,
+        max_iter,
+        tol,
+        verbose,
+        callback,
+        offset,
+        calibration,
+        moves=None,
     ):
         self.loss = loss
         objective, grad = self.setup(coef, learning_rate)
@@ -297,6 +314,12 @@ class Solver:
                 n_iter += 1
                 history.append(self.objective)
                 converged = self.check()
+                if not converged and moves is not None:
+                    moved = moves(offset + n_iter, self)
+                    if moved is not None:
+                        self.rebase(moved)
+                        rule = self.rule = StoppingRule(moved, self.coef, self.grad, tol)
+                        converged = rule(self.coef, self.objective, self.grad)
                 if verbose:
                     print(
                         f"Iteration {offset + n_iter}, objective = {self.objective:.10g}, "
@@ -349,6 +372,14 @@ class Solver:
         :class:`NoStep` when no step can be made.
         """
         raise NotImplementedError
+
+    #: ``rebase(loss)``, where a solver offers it: continue in the coordinates
+    #: of ``loss``, the objective of ``self.loss`` in another metric (both
+    #: :class:`~.._loss._precondition.PreconditionedLoss` of one base loss).
+    #: The point, its gradient and the kept directions are mapped there; the
+    #: objective and the logits are those of the same coefficients. None: a
+    #: change of metric is a new run.
+    rebase = None
 
     def check(self):
         """Whether to stop after a step: the stopping rule at the new point."""

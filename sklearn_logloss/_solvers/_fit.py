@@ -29,6 +29,11 @@ from ._stopping import (
 #: cost as much. A softmax whose coupled Hessian is costly moves to the
 #: metric of its class blocks instead (:mod:`~.._loss._class_metric`).
 WARM_ITERATIONS = 5
+#: A fit whose two-class Hessian costs about a gradient moves to the Hessian
+#: once more where its estimated gap is NEAR_GAP * sqrt(tol), if its steps
+#: would need MOVE_ITERATIONS or more to reach tol (see :class:`_MetricMoves`).
+NEAR_GAP = 0.1
+MOVE_ITERATIONS = 2
 
 __all__ = ["FitPlan", "metric_kind"]
 
@@ -203,10 +208,17 @@ class FitPlan:
         """
         if self._warm is None or self.max_iter <= self._warm:
             return self._solve(self._start, self.max_iter, tol, callback, 0, self._calibration)
-        # Steps in the bound's metric, then, once, the metric of the Hessian
-        # at the point reached: every update stays a gradient step in a
-        # fixed metric, which changes once. The first run ends by a callback,
-        # not at max_iter, so the stopping rule makes no last check there.
+        # Steps in the bound's metric, then the metric of the Hessian at the
+        # point reached: every update stays a gradient step in a fixed
+        # metric, which changes once (twice, see _MetricMoves). A solver that
+        # can carries its state into the new coordinates (no second start).
+        from . import SOLVERS
+
+        if SOLVERS[self.solver].rebase is not None and hasattr(self.metric, "user_gradient"):
+            moves = _MetricMoves(self, tol)
+            return self._solve(self._start, self.max_iter, tol, callback, moves=moves)
+        # Else a second run. The first ends by a callback, not at max_iter,
+        # so the stopping rule makes no last check there.
         stop = _StopAfter(self._warm, callback, self._to_coef)
         first = self._solve(self._start, self._warm, tol, stop)
         if not stop.moved or first.converged:
@@ -223,7 +235,20 @@ class FitPlan:
         second.loss_history = np.concatenate([first.loss_history, second.loss_history[1:]])
         return second
 
-    def _solve(self, start, max_iter, tol, callback, offset=0, calibration=1.0):
+    def _near_gap(self, tol):
+        """The estimated gap at which the fit moves to the Hessian a second time, or None.
+
+        Two classes, where the Hessian costs about a gradient
+        (:data:`~._stopping.HESSIAN_FREE_WORK`): ``NEAR_GAP sqrt(tol)``, unless
+        that is within a decade of ``tol``.
+        """
+        near = NEAR_GAP * math.sqrt(tol)
+        cheap = hessian_work(self.loss) <= HESSIAN_FREE_WORK
+        if self._move != "hessian" or self.loss.n_outputs > 1 or not cheap or near <= 10 * tol:
+            return None
+        return near
+
+    def _solve(self, start, max_iter, tol, callback, offset=0, calibration=1.0, moves=None):
         from . import SOLVERS  # the registry imports this module's neighbours
 
         if (
@@ -242,9 +267,62 @@ class FitPlan:
             callback=callback,
             offset=offset,
             calibration=calibration,
+            moves=moves,
         )
         result.coef = np.asarray(self._to_coef(result.coef))
         return result
+
+
+class _MetricMoves:
+    """When and where a fit's metric moves, for a solver that changes coordinates in place.
+
+    After ``plan._warm`` iterations, to the metric of ``plan._move`` (the
+    Hessian's, or the softmax's class blocks') at the point reached. Then,
+    where :meth:`FitPlan._near_gap` gives a gap, once more to the Hessian's
+    (its bound made exact, checked first by the stopping rule: see
+    :class:`~.._loss._curvature.HessianReference`), where the estimate ``e =
+    ||g||^2 / (2 |J|)`` is at most that gap (``||g||`` in the Hessian's
+    metric: ``e`` is about the gap) and the steps would still need
+    :data:`MOVE_ITERATIONS` or more to bring it to ``tol`` at the rate of
+    the last one. Where they converge faster, the fit stays in its metric (a
+    move costs about as much as it would save). Called by the solver's
+    driver after each iteration (see :class:`~._driver.Solver`).
+    """
+
+    def __init__(self, plan, tol):
+        self.plan, self.tol = plan, tol
+        self.near = plan._near_gap(tol)
+        self.moved = 0
+        self._last = None
+
+    def __call__(self, iteration, run):
+        if not self.moved:
+            return self._move(run) if iteration >= self.plan._warm else None
+        if self.near is None:
+            return None
+        estimate = run.rule.grad_norm**2 / (2.0 * max(abs(run.objective), 1e-300))
+        last, self._last = self._last, estimate
+        if last is None or not estimate <= self.near:
+            return None
+        self.near = None  # decided once
+        rate = estimate / last
+        if not (self.tol < estimate and rate > 0.0):
+            return None
+        if rate < 1.0 and math.log(self.tol / estimate) / math.log(rate) < MOVE_ITERATIONS:
+            return None
+        return self._move(run, exact_reference=True)
+
+    def _move(self, run, exact_reference=False):
+        plan = self.plan
+        self.moved += 1
+        coef = plan._to_coef(run.coef)
+        try:
+            metric = make_metric(plan.loss, plan._move, coef=coef, exact_reference=exact_reference)
+        except np.linalg.LinAlgError:  # a singular Hessian: keep the metric
+            self.near = None
+            return None
+        plan.metric, plan._problem = metric, PreconditionedLoss(plan.loss, metric)
+        return plan._problem
 
 
 class _StopAfter:

@@ -19,7 +19,9 @@ metric is a two-class Hessian ``H0`` taken earlier (on all rows or a
 subsample), the Hessian here is at least ``c H0`` (self-concordance again),
 so the gradient's norm in that metric bounds Newton's decrement: a check
 costs a product with ``H0``'s rows, not a new Hessian. It serves where the
-full Hessian is not affordable.
+full Hessian is not affordable, and is checked first where the metric was
+taken near the optimum (the fit's last move, see
+:meth:`~._fit.FitPlan.run`: ``c`` is then close to 1).
 
 **The penalty's certificate** (:func:`certify`, ``alpha > 0``). ``phi(W) =
 min_b J(W, b)``, the objective with the intercepts at their best for the
@@ -550,6 +552,13 @@ class StoppingRule:
         the bound may turn the end into convergence, never the estimate.
         """
         curvature = None
+        preferred = self._reference is not None and self._reference.preferred
+        if preferred:
+            # A metric taken near the optimum: its bound, one product with
+            # the rows, passes there without a new Hessian.
+            curvature = self._reference_check(coef)
+            if curvature is True:
+                return True
         if self.has_hessian and self._hessian_work <= max(HESSIAN_FREE_WORK, self._work):
             curvature = self._curvature_check(coef)
             if curvature is True:
@@ -560,9 +569,10 @@ class StoppingRule:
                 # The Hessian the metric was made of bounds the one here: no
                 # pass over all rows. Where its bound holds but is above tol,
                 # the penalty's, looser, is not worth its passes either.
-                curvature = self._reference_check(coef)
-                if curvature is True:
-                    return True
+                if not preferred:
+                    curvature = self._reference_check(coef)
+                    if curvature is True:
+                        return True
                 if curvature[1] == "far":
                     curvature = None
         bound = math.inf if curvature is None else curvature[0]
