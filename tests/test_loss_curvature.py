@@ -240,3 +240,22 @@ def test_exact_reference_bound_is_the_inverse_hessian_without_an_eigendecomposit
     e_shift, e_vectors = eigen.inverse_bound()
     bound = e_shift * np.eye(len(hessian)) + e_vectors @ e_vectors.T
     assert np.linalg.eigvalsh(bound - vectors @ vectors.T)[0] >= -1e-9 * np.abs(inverse).max()
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_hessian_from_the_probabilities_is_the_hessian_of_a_pass(n_classes):
+    # A solver's probabilities at the point give the same Hessian without the
+    # pass for the logits (the data term and gradient are then not formed).
+    from sklearn_logloss._loss._precondition import hessian_in, standardizing_metric
+
+    loss, X, y, weights = _problem(n_classes, scales=10.0 ** np.array([-2.0, 0.0, 1.0, 3.0]))
+    coef = SOLVERS["momentum"](
+        loss, loss.init_coef(), learning_rate="auto", max_iter=4, tol=0.0
+    ).coef
+    proba = loss.empty_logits()
+    loss.objective_gradient_at(coef, loss.logits(coef), proba)
+    scaling = standardizing_metric(loss)
+    objective, grad, hessian = hessian_in(loss, coef, scaling)
+    none, no_grad, from_proba = hessian_in(loss, coef, scaling, proba)
+    assert none is None and no_grad is None and objective is not None
+    np.testing.assert_allclose(from_proba, hessian, rtol=1e-10, atol=1e-14)

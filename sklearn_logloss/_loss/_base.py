@@ -237,7 +237,7 @@ class LogLoss:
         first, second = self._moments
         return first.copy(), second.copy()
 
-    def hessian_at(self, coef, mean, inv_scale):
+    def hessian_at(self, coef, mean, inv_scale, proba=None):
         """The data term, its gradient and its Hessian at ``coef`` (float64, host).
 
         In the centred, scaled coordinates of :mod:`~._curvature` (rows
@@ -245,9 +245,14 @@ class LogLoss:
         coordinates); the Hessian of the softmax on the classes' zero-sum
         subspace. One pass over ``X``, ``O(n_samples n_coef^2 r^2)`` with
         ``r = max(1, n_outputs - 1)``; offered where ``"hessian"`` is in
-        :attr:`supports`.
+        :attr:`supports`. ``proba``, the probabilities at ``coef`` as
+        :meth:`objective_gradient_at` records them, spares the pass for the
+        logits where the loss can take them (NumPy data in memory): the data
+        term and its gradient are then None.
         """
-        loss, grad, hessian = self._curvature_sums(coef, mean, inv_scale)
+        loss, grad, hessian = self._curvature_sums(coef, mean, inv_scale, proba)
+        if loss is None:
+            return None, None, hessian * self._scale
         return loss * self._scale, grad * self._scale, hessian * self._scale
 
     def max_row_form(self, quad, mean, inv_scale):
@@ -343,8 +348,10 @@ class InMemoryLoss(LogLoss):
     supports = frozenset({"logit_space", "subsample", "hessian"})
     _placement = ()
 
-    def _curvature_sums(self, coef, mean, inv_scale):
+    def _curvature_sums(self, coef, mean, inv_scale, proba=None):
         xp = getattr(self, "xp", np)
+        if xp is not np or not isinstance(proba, np.ndarray):
+            proba = None
         return curvature_sums(
             self.X,
             self._codes,
@@ -356,6 +363,7 @@ class InMemoryLoss(LogLoss):
             xp,
             self._curvature_block_bytes,
             rows=self._centred_rows(mean, inv_scale),
+            proba=proba,
         )
 
     def _max_quadratic_form(self, quad, mean, inv_scale):

@@ -124,6 +124,7 @@ def curvature_sums(
     xp=np,
     block_bytes=BLOCK_BYTES,
     rows=None,
+    proba=None,
 ):
     """The data term's sum, gradient and Hessian at ``coef`` over a block of rows.
 
@@ -135,6 +136,10 @@ def curvature_sums(
     (``r = n_outputs - 1``, coordinates ``(m, j)`` at ``m n_coef + j``: the
     coefficients ``W Q``). The temporaries take about ``block_bytes``;
     ``rows``, when given, are the :func:`centred_rows` of all rows (one chunk).
+    ``proba``, when given (NumPy, shape ``(n_outputs, n_rows)``), holds the
+    probabilities at ``coef`` as :func:`~._pointwise.loss_gradient` records
+    them: only the Hessian is formed (no pass for the logits; the sum and
+    the gradient are None).
     """
     n_coef, n_outputs = coef.shape
     weight_all = np.asarray(_to_numpy(sample_weight, xp), dtype=np.float64)
@@ -150,23 +155,29 @@ def curvature_sums(
     for start, stop in _chunk_rows(X, n_coef, block_bytes):
         Z = _chunk(X, start, stop, mean, inv_scale, fit_intercept, xp, rows)
         weight = weight_all[start:stop]
-        logits = np.ascontiguousarray((Z @ coef).T)
-        proba = np.empty_like(logits)
-        target = targets(np.asarray(codes_all[start:stop], dtype=np.intp), n_outputs, np.float64)
-        loss, residuals = loss_gradient(logits, target, weight, proba_out=proba)
-        loss_sum += float(loss)
-        grad += Z.T @ residuals.T
+        if proba is None:
+            logits = np.ascontiguousarray((Z @ coef).T)
+            p = np.empty_like(logits)
+            codes = np.asarray(codes_all[start:stop], dtype=np.intp)
+            target = targets(codes, n_outputs, np.float64)
+            loss, residuals = loss_gradient(logits, target, weight, proba_out=p)
+            loss_sum += float(loss)
+            grad += Z.T @ residuals.T
+        else:
+            p = np.asarray(proba[:, start:stop], dtype=np.float64)
         if basis is None:
-            # proba holds the probability of the class not observed: p (1 - p) alike.
-            curvature = (weight * proba[0] * (1.0 - proba[0]))[:, None]
+            # p holds the probability of the class not observed: p (1 - p) alike.
+            curvature = (weight * p[0] * (1.0 - p[0]))[:, None]
         else:
             # Q^T (diag(p) - p p^T) Q for every row, shape (rows, r, r).
-            P = proba.T
+            P = p.T
             projected = P @ basis
             curvature = P @ products - projected[:, first] * projected[:, second]
             curvature *= weight[:, None]
         for index in range(len(pairs)):
             _add_gram(blocks[index], Z, curvature[:, index])
+    if proba is not None:
+        loss_sum = grad = None
     if basis is None:
         return loss_sum, grad, blocks[0]
     hessian = np.empty((r, n_coef, r, n_coef))

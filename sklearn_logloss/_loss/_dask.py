@@ -155,7 +155,8 @@ class DaskLinearLogLoss(LogLoss):
         parts = self._map_chunks(gram_sums, mean, inv_scale, self.fit_intercept, use_codes=False)
         return sum(parts), 1.0
 
-    def _curvature_sums(self, coef, mean, inv_scale):
+    def _curvature_sums(self, coef, mean, inv_scale, proba=None):
+        del proba  # the chunks make their own: the solver's are Dask arrays
         parts = self._map_chunks(curvature_sums, coef, mean, inv_scale, self.fit_intercept)
         return tuple(sum(part[i] for part in parts) for i in range(3))
 

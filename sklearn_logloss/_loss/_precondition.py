@@ -221,7 +221,7 @@ def _metric_of_factor(scaling, factor):
     return DenseMetric(matrix, inverse), factor_inverse
 
 
-def hessian_in(loss, coef, scaling):
+def hessian_in(loss, coef, scaling, proba=None):
     """``(J, gradient, Hessian)`` at ``coef`` in the coordinates of ``scaling``.
 
     ``coef`` is in the user's coordinates; ``scaling`` a
@@ -229,16 +229,19 @@ def hessian_in(loss, coef, scaling):
     with). The penalty is added to the data term's
     :meth:`~._base.LogLoss.hessian_at`: for the softmax, the Hessian is on
     the classes' zero-sum subspace (see :mod:`~._curvature`), the gradient
-    on all classes. Float64.
+    on all classes. Float64. ``proba``, the probabilities at ``coef``, is
+    passed on to ``hessian_at``: where the loss uses them, ``J`` and the
+    gradient are None.
     """
     d = loss.n_features
     w = np.asarray(coef, dtype=np.float64)
     u = scaling.from_coef(w)
-    objective, grad, hessian = loss.hessian_at(u, scaling.mean, scaling.inv_scale)
-    weights = w[:d]
-    scaled = loss.alpha * weights
-    objective += 0.5 * float(np.vdot(scaled, weights))
-    grad[:d] += scaled * scaling.inv_scale[:, None]  # T^T of the penalty's gradient
+    objective, grad, hessian = loss.hessian_at(u, scaling.mean, scaling.inv_scale, proba)
+    if objective is not None:
+        weights = w[:d]
+        scaled = loss.alpha * weights
+        objective += 0.5 * float(np.vdot(scaled, weights))
+        grad[:d] += scaled * scaling.inv_scale[:, None]  # T^T of the penalty's gradient
     n_coef = d + loss.fit_intercept
     hessian = np.ascontiguousarray(hessian)
     diagonal = hessian.reshape(-1)[:: hessian.shape[0] + 1]  # a view (C-contiguous)
@@ -278,7 +281,14 @@ def _coupled_hessian_metric(loss, scaling, hessian):
 
 
 def make_metric(
-    loss, kind, *, gram_rows=4096, moment_rows=16384, coef=None, exact_reference=False
+    loss,
+    kind,
+    *,
+    gram_rows=4096,
+    moment_rows=16384,
+    coef=None,
+    exact_reference=False,
+    proba=None,
 ):
     """The metric of ``kind`` (``"diagonal"``, ``"gram"``, ``"hessian"``, ``"class_blocks"``).
 
@@ -293,7 +303,9 @@ def make_metric(
     ``exact_reference`` from the factor's inverse (a metric taken near the
     optimum: its bound is checked first); ``"class_blocks"`` only the softmax's
     class blocks of the Hessian at ``coef``
-    (:func:`~._class_metric.class_block_metric`).
+    (:func:`~._class_metric.class_block_metric`). ``proba``, a solver's
+    probabilities at ``coef``, spares the Hessian's pass for the logits
+    (see :func:`hessian_in`).
     """
     if kind == "class_blocks":
         from ._class_metric import class_block_metric  # it builds on this module
@@ -301,7 +313,7 @@ def make_metric(
         return class_block_metric(loss, coef)
     if kind == "hessian":
         scaling = standardizing_metric(loss)
-        hessian = hessian_in(loss, coef, scaling)[2]
+        hessian = hessian_in(loss, coef, scaling, proba)[2]
         hessian.reshape(-1)[:: hessian.shape[0] + 1] *= 1.0 + 1e-12  # rounding of a singular H
         if loss.n_outputs == 1:
             metric, factor_inverse = _metric_of_factor(scaling, np.linalg.cholesky(hessian))

@@ -286,7 +286,9 @@ class _MetricMoves:
     :data:`MOVE_ITERATIONS` or more to bring it to ``tol`` at the rate of
     the last one. Where they converge faster, the fit stays in its metric (a
     move costs about as much as it would save). Called by the solver's
-    driver after each iteration (see :class:`~._driver.Solver`).
+    driver after each iteration (see :class:`~._driver.Solver`); a Hessian
+    is made from the solver's probabilities at the point (its ``proba``,
+    where it has them: no pass for the logits).
     """
 
     def __init__(self, plan, tol):
@@ -316,8 +318,11 @@ class _MetricMoves:
         plan = self.plan
         self.moved += 1
         coef = plan._to_coef(run.coef)
+        kwargs = {"exact_reference": exact_reference}
+        if plan._move == "hessian":  # the solver's probabilities there: no pass for them
+            kwargs["proba"] = getattr(run, "proba", None)
         try:
-            metric = make_metric(plan.loss, plan._move, coef=coef, exact_reference=exact_reference)
+            metric = make_metric(plan.loss, plan._move, coef=coef, **kwargs)
         except np.linalg.LinAlgError:  # a singular Hessian: keep the metric
             self.near = None
             return None

@@ -144,6 +144,11 @@ class MomentumSubspaceSearch(Solver):
     coefficients every 50 iterations (10 in float32) so that rounding cannot
     accumulate.
 
+    A change of metric during a run (the driver's ``moves``) keeps the state:
+    see :meth:`rebase`. After each step, :attr:`proba` holds the loss's
+    probabilities at the point (a metric made there takes them, see
+    :func:`~.._loss._precondition.make_metric`).
+
     Parameters
     ----------
     memory : int, default=None
