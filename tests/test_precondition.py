@@ -181,3 +181,18 @@ def test_moments_of_large_dense_data_come_from_every_kth_row(stored):
     for metric in (full, subsampled):
         u = rng.standard_normal(loss.coef_shape)
         np.testing.assert_allclose(metric.from_coef(metric.to_coef(u)), u, rtol=1e-10)
+
+
+def test_the_plain_standardization_is_made_once_per_loss():
+    # The metrics and the certificates of a fit share it (not its variants).
+    from sklearn_logloss._loss._precondition import standardizing_metric
+
+    X = np.random.default_rng(0).normal(size=(50, 3)) * [1.0, 10.0, 1e3]
+    loss = make_loss(X, np.arange(50) % 2, np.ones(50), n_classes=2, alpha=0.1, fit_intercept=True)
+    plain = standardizing_metric(loss)
+    assert standardizing_metric(loss) is plain
+    np.testing.assert_allclose(plain.mean, X.mean(axis=0))
+    np.testing.assert_allclose(1.0 / plain.inv_scale, X.std(axis=0), rtol=1e-12)
+    scaled = standardizing_metric(loss, curvature=0.25, alpha=0.1)
+    assert scaled is not plain
+    np.testing.assert_allclose(1.0 / scaled.inv_scale, np.sqrt(0.25 * X.var(axis=0) + 0.1))

@@ -178,7 +178,8 @@ def standardizing_metric(loss, *, curvature=1.0, alpha=0.0, rows=None):
     of them (the moments of a preconditioner need not be exact: any centring
     and scaling is a change of coordinates). A (nearly) constant column is
     the intercept's twin: it is scaled, not centred; without an intercept no
-    column is centred.
+    column is centred. The plain standardization (``c = 1``, ``alpha = 0``,
+    all rows) is kept on ``loss``: a fit's metrics and certificates share it.
     """
     source = loss
     dense = loss.data_nbytes >= loss.n_samples * loss.n_features * loss.dtype.itemsize
@@ -186,6 +187,9 @@ def standardizing_metric(loss, *, curvature=1.0, alpha=0.0, rows=None):
         stride = loss.n_samples // rows
         if stride >= 2:
             source = loss.subsample(stride) or loss  # None: a class without weight there
+    plain = curvature == 1.0 and alpha == 0.0 and source is loss
+    if plain and getattr(loss, "_plain_standardization", None) is not None:
+        return loss._plain_standardization
     mean, square = source.column_moments()
     if loss.fit_intercept:
         variance = np.maximum(square - mean * mean, 0.0)
@@ -199,6 +203,8 @@ def standardizing_metric(loss, *, curvature=1.0, alpha=0.0, rows=None):
     inv_scale = 1.0 / scale
     metric = StandardizingMetric(inv_scale, mean * inv_scale)
     metric.mean = mean
+    if plain:
+        loss._plain_standardization = metric
     return metric
 
 
