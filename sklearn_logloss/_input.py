@@ -301,10 +301,25 @@ def _squares_limit(dtype):
     return float(np.finfo(dtype).max) / _SCALE_MARGIN
 
 
+#: Up to this many values, ``_sum_of_squares`` takes dot products of at most
+#: ``_UNTHREADED_DOT`` values: OpenBLAS threads longer ones, and a threaded call
+#: waits for its worker, which another library's threads still spinning after
+#: their own work (scikit-learn's lbfgs, right before) can keep off the cores
+#: for milliseconds: breast_cancer's fit took 8 ms instead of 3 there.
+_SMALL_VALUES = 1 << 16
+_UNTHREADED_DOT = 8192
+
+
 def _sum_of_squares(values):
     """``sum(values**2)`` of a 1-D NumPy array in one pass, inf on overflow."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.dot(values, values))
+        if values.size > _SMALL_VALUES:  # a threaded product pays on large data
+            return float(np.dot(values, values))
+        total = 0.0
+        for start in range(0, values.size, _UNTHREADED_DOT):
+            part = values[start : start + _UNTHREADED_DOT]
+            total += float(np.dot(part, part))
+        return total
 
 
 def _check_numpy_values(estimator, X):

@@ -384,3 +384,28 @@ def test_a_single_integer_label_is_refused():
 
     with pytest.raises(ValueError, match="at least 2 classes"):
         _encode_labels(np.array([4, 4, 4]), checked=True)
+
+
+@pytest.mark.parametrize("size", [1, 8192, 8193, 17070, 1 << 16, (1 << 16) + 1])
+def test_the_sum_of_squares_of_small_x_takes_only_unthreaded_products(size, monkeypatch):
+    # OpenBLAS threads dot products of more than 10000 values; on small data
+    # the check takes shorter ones (a threaded call can wait for a worker kept
+    # off the cores by another library's spinning threads).
+    from sklearn_logloss import _input
+
+    values = np.random.default_rng(size).standard_normal(size)
+    lengths = []
+    dot = np.dot
+
+    def recording(a, b):
+        lengths.append(len(a))
+        return dot(a, b)
+
+    monkeypatch.setattr(_input.np, "dot", recording)
+    total = _input._sum_of_squares(values)
+    monkeypatch.undo()
+    np.testing.assert_allclose(total, np.sum(values**2), rtol=1e-12)
+    if size <= _input._SMALL_VALUES:
+        assert max(lengths) <= _input._UNTHREADED_DOT < 10000
+    else:
+        assert lengths == [size]
