@@ -166,9 +166,9 @@ def test_after_coarse_problems_the_full_run_steps_in_the_hessian_metric(n_classe
     assert (result.loss_history[-1] - j_star) / j_star <= 1e-6
 
 
-def test_the_move_to_the_hessian_metric_makes_no_check_where_the_first_run_ends(monkeypatch):
-    # The first run is cut short for the move: a certificate there (a Hessian
-    # at a point the fit moves on from) is wasted work.
+def test_the_move_to_the_hessian_metric_makes_no_check_at_the_move(monkeypatch):
+    # A certificate where the metric moves (a Hessian at a point the fit
+    # moves on from) would be wasted work.
     from sklearn_logloss._solvers import _stopping
 
     loss, X, y = _loss()
@@ -359,3 +359,20 @@ def test_rebase_maps_the_momentum_state_to_the_new_metric():
     for iteration in range(6, 9):  # and the search goes on from there, downhill
         run.step(iteration)
     assert run.objective < before
+
+
+@pytest.mark.parametrize("solver", ["agd", "bb"])
+def test_other_solvers_start_afresh_at_the_move_and_reach_the_optimum(solver, metric_calls):
+    # The driver's default rebase: a new setup at the same coefficients in
+    # the Hessian's metric (one move: the second is for "momentum" only).
+    loss, X, y = _scaled_loss()
+    plan = FitPlan(loss, loss.init_coef(), solver=solver, learning_rate="auto", max_iter=5000)
+    seen = []
+    result = plan.run(tol=1e-6, callback=lambda coef: seen.append(coef.copy()) and False)
+    assert [kind for kind, _, _ in metric_calls] == ["gram", "hessian"]
+    assert np.allclose(metric_calls[1][2], seen[WARM_ITERATIONS - 1])
+    assert result.converged and result.loss_history.shape == (result.n_iter + 1,)
+    reference = LogisticRegression(C=1 / (1e-4 * len(y)), solver="newton-cholesky", tol=1e-10)
+    reference.fit(X, y)
+    j_star = loss.objective(np.r_[reference.coef_.T, reference.intercept_[None]])
+    assert (result.loss_history[-1] - j_star) / j_star <= 1e-6

@@ -258,11 +258,11 @@ class Solver:
             :class:`~._stopping.StoppingRule`), e.g. the one an earlier run
             on a subsample ended with (``SolverResult.calibration``).
         moves : callable, default=None
-            For a solver with :meth:`rebase`: called after every iteration
-            that did not end the run, ``moves(iteration, run)``, it returns
-            the loss in new coordinates (another metric of the same
-            objective) to continue in, or None. The run then goes on there
-            with the state it has (see :meth:`rebase`) and a new stopping rule.
+            Called after every iteration that did not end the run,
+            ``moves(iteration, run)`` returns the loss in new coordinates
+            (another metric of the same objective) to continue in, or None.
+            The run then goes on there (see :meth:`rebase`) with a new
+            stopping rule.
 
         Returns
         -------
@@ -291,7 +291,7 @@ class Solver:
         calibration,
         moves=None,
     ):
-        self.loss = loss
+        self.loss, self.learning_rate = loss, learning_rate
         objective, grad = self.setup(coef, learning_rate)
         self.coef, self.objective, self.grad = coef, objective, grad
         rule = self.rule = StoppingRule(loss, coef, grad, tol, calibration=calibration)
@@ -373,13 +373,20 @@ class Solver:
         """
         raise NotImplementedError
 
-    #: ``rebase(loss)``, where a solver offers it: continue in the coordinates
-    #: of ``loss``, the objective of ``self.loss`` in another metric (both
-    #: :class:`~.._loss._precondition.PreconditionedLoss` of one base loss).
-    #: The point, its gradient and the kept directions are mapped there; the
-    #: objective and the logits are those of the same coefficients. None: a
-    #: change of metric is a new run.
-    rebase = None
+    def rebase(self, loss):
+        """Continue in the coordinates of ``loss``: ``self.loss``'s objective in another metric.
+
+        Both are :class:`~.._loss._precondition.PreconditionedLoss` of one
+        base loss. Here the run starts afresh at the same coefficients
+        ``w`` in the new coordinates (:meth:`setup` again: one evaluation,
+        the step sizes and the solver's memory anew); a solver may carry its
+        state over instead.
+        """
+        coef = loss.metric.from_coef(self.loss.metric.to_coef(self.coef))
+        coef = coef.astype(loss.dtype, copy=False)
+        self.loss = loss
+        self.objective, self.grad = self.setup(coef, self.learning_rate)
+        self.coef = coef
 
     def check(self):
         """Whether to stop after a step: the stopping rule at the new point."""

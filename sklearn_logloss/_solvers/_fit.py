@@ -209,53 +209,30 @@ class FitPlan:
         if self._warm is None or self.max_iter <= self._warm:
             return self._solve(self._start, self.max_iter, tol, callback, 0, self._calibration)
         # Steps in the bound's metric, then the metric of the Hessian at the
-        # point reached: every update stays a gradient step in a fixed
-        # metric, which changes once (twice, see _MetricMoves). A solver that
-        # can carries its state into the new coordinates (no second start).
-        from . import SOLVERS
-
-        if SOLVERS[self.solver].rebase is not None and hasattr(self.metric, "user_gradient"):
-            moves = _MetricMoves(self, tol)
-            return self._solve(self._start, self.max_iter, tol, callback, moves=moves)
-        # Else a second run. The first ends by a callback, not at max_iter,
-        # so the stopping rule makes no last check there.
-        stop = _StopAfter(self._warm, callback, self._to_coef)
-        first = self._solve(self._start, self._warm, tol, stop)
-        if not stop.moved or first.converged:
-            first.stopped = first.stopped and not stop.moved
-            return first
-        try:
-            metric = make_metric(self.loss, self._move, coef=first.coef)
-        except np.linalg.LinAlgError:  # a singular Hessian: keep the bound's metric
-            metric = self.metric
-        self.metric, self._problem = metric, PreconditionedLoss(self.loss, metric)
-        start = self._from_coef(first.coef)
-        second = self._solve(start, self.max_iter - first.n_iter, tol, callback, first.n_iter)
-        second.n_iter += first.n_iter
-        second.loss_history = np.concatenate([first.loss_history, second.loss_history[1:]])
-        return second
+        # point reached (twice, see _MetricMoves): every update stays a
+        # gradient step in a fixed metric, which changes once or twice.
+        moves = _MetricMoves(self, tol)
+        return self._solve(self._start, self.max_iter, tol, callback, moves=moves)
 
     def _near_gap(self, tol):
         """The estimated gap at which the fit moves to the Hessian a second time, or None.
 
         Two classes, where the Hessian costs about a gradient
-        (:data:`~._stopping.HESSIAN_FREE_WORK`): ``NEAR_GAP sqrt(tol)``, unless
-        that is within a decade of ``tol``.
+        (:data:`~._stopping.HESSIAN_FREE_WORK`), with ``"momentum"``, which
+        carries its state over a move (the others start afresh: their step
+        sizes anew): ``NEAR_GAP sqrt(tol)``, unless that is within a decade
+        of ``tol``.
         """
         near = NEAR_GAP * math.sqrt(tol)
         cheap = hessian_work(self.loss) <= HESSIAN_FREE_WORK
         if self._move != "hessian" or self.loss.n_outputs > 1 or not cheap or near <= 10 * tol:
             return None
-        return near
+        return near if self.solver == "momentum" else None
 
     def _solve(self, start, max_iter, tol, callback, offset=0, calibration=1.0, moves=None):
         from . import SOLVERS  # the registry imports this module's neighbours
 
-        if (
-            callback is not None
-            and self.metric is not None
-            and not isinstance(callback, _StopAfter)
-        ):
+        if callback is not None and self.metric is not None:
             callback = _InUserCoordinates(callback, self._to_coef)
         result = SOLVERS[self.solver](
             self._problem,
@@ -274,7 +251,7 @@ class FitPlan:
 
 
 class _MetricMoves:
-    """When and where a fit's metric moves, for a solver that changes coordinates in place.
+    """When and where a fit's metric moves (the driver's ``moves``, see :class:`~._driver.Solver`).
 
     After ``plan._warm`` iterations, to the metric of ``plan._move`` (the
     Hessian's, or the softmax's class blocks') at the point reached. Then,
@@ -285,10 +262,10 @@ class _MetricMoves:
     metric: ``e`` is about the gap) and the steps would still need
     :data:`MOVE_ITERATIONS` or more to bring it to ``tol`` at the rate of
     the last one. Where they converge faster, the fit stays in its metric (a
-    move costs about as much as it would save). Called by the solver's
-    driver after each iteration (see :class:`~._driver.Solver`); a Hessian
-    is made from the solver's probabilities at the point (its ``proba``,
-    where it has them: no pass for the logits).
+    move costs about as much as it would save). The solver continues in the
+    new coordinates (:meth:`~._driver.Solver.rebase`); a Hessian is made
+    from its probabilities at the point (its ``proba``, where it has them:
+    no pass for the logits).
     """
 
     def __init__(self, plan, tol):
@@ -328,27 +305,6 @@ class _MetricMoves:
             return None
         plan.metric, plan._problem = metric, PreconditionedLoss(plan.loss, metric)
         return plan._problem
-
-
-class _StopAfter:
-    """A solver callback that ends the first run of a fit after ``n`` iterations.
-
-    Ending it by a callback, not at ``max_iter``, spares the stopping rule's
-    last check (a Hessian's certificate) at a point the fit moves on from.
-    The user's ``callback`` (given the user's coefficients) is called first;
-    when it asks to stop, the fit stops there (:attr:`moved` stays False).
-    """
-
-    def __init__(self, n, callback, to_coef):
-        self.n = n
-        self.callback = None if callback is None else _InUserCoordinates(callback, to_coef)
-        self.moved = False
-
-    def on_iteration(self, info):
-        if self.callback is not None and self.callback.on_iteration(info):
-            return True
-        self.moved = info.iteration >= self.n
-        return self.moved
 
 
 def convergence_message(result, solver, max_iter, tol, loss):

@@ -229,7 +229,7 @@ class MomentumSubspaceSearch(Solver):
         return loss.objective_gradient_at(coef, self.logits, self.proba)
 
     def rebase(self, loss):
-        """Continue in the coordinates of ``loss`` (see :attr:`~._driver.Solver.rebase`).
+        """Continue in the coordinates of ``loss`` (see :meth:`~._driver.Solver.rebase`).
 
         The point and the directions kept (the steps and the gradient sum)
         keep their coefficients ``w`` and logits: only their coordinates
@@ -240,6 +240,8 @@ class MomentumSubspaceSearch(Solver):
         -> 5.3 ms with them carried over).
         """
         old, new = self.loss.metric, loss.metric
+        if not hasattr(old, "user_gradient"):  # no T^{-T}: a fresh start there
+            return super().rebase(loss)
         dtype = loss.dtype
         self.grad = new.gradient(old.user_gradient(self.grad)).astype(dtype, copy=False)
         self.loss = loss
