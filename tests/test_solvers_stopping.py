@@ -166,3 +166,23 @@ def test_a_fit_in_the_metric_of_a_subsample_hessian_stops_on_its_certificate(mon
 
     gap = (objective(model) - objective(reference)) / objective(reference)
     assert gap <= tol
+
+
+def test_with_a_penalty_the_gradient_floor_does_not_force_checks(monkeypatch):
+    # The gradient's floor (tol times its norm at the start) ends fits
+    # without a penalty. With one, checks come when the trigger says: at a
+    # loose tol the floor is reached early, and the penalty's bound (loose by
+    # curvature / alpha) used to be checked, and fail, at every iteration.
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_logloss import GDLogisticRegression
+    from sklearn_logloss._solvers import _stopping
+
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    calls = []
+    certify = _stopping.certify
+    monkeypatch.setattr(_stopping, "certify", lambda *args: calls.append(1) or certify(*args))
+    model = GDLogisticRegression(alpha=1e-4, tol=1e-2).fit(X, y)
+    assert model.n_iter_ < 40 and len(calls) <= 4  # was 14 penalty checks in 30 iterations
