@@ -186,3 +186,28 @@ def test_with_a_penalty_the_gradient_floor_does_not_force_checks(monkeypatch):
     monkeypatch.setattr(_stopping, "certify", lambda *args: calls.append(1) or certify(*args))
     model = GDLogisticRegression(alpha=1e-4, tol=1e-2).fit(X, y)
     assert model.n_iter_ < 40 and len(calls) <= 4  # was 14 penalty checks in 30 iterations
+
+
+def test_a_check_where_the_hessian_bound_is_far_waits_until_it_may_hold(monkeypatch):
+    # Where lambda rho >= 1 the bound does not hold yet; the next check is
+    # scheduled where (lambda rho)^2 is expected at FAR_MARGIN, not at the
+    # next iteration (breast_cancer at tol=1e-2: 3 Hessian checks, was 4).
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_logloss import GDLogisticRegression
+    from sklearn_logloss._solvers import _stopping
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    statuses = []
+    full = _stopping.curvature_certificate
+
+    def recording(*args, **kwargs):
+        result = full(*args, **kwargs)
+        statuses.append(result[1])
+        return result
+
+    monkeypatch.setattr(_stopping, "curvature_certificate", recording)
+    GDLogisticRegression(alpha=1e-4, tol=1e-2).fit(X, y)
+    assert "far" in statuses and len(statuses) <= 3

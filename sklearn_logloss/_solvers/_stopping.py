@@ -85,6 +85,9 @@ HESSIAN_SIZE = 1024
 #: Multiply-adds a check of the curvature certificate may always cost; beyond,
 #: at most what the fit has done so far.
 HESSIAN_FREE_WORK = 2e7
+#: Where the Hessian's bound does not hold yet (``lambda rho >= 1``), the next
+#: check is scheduled where ``(lambda rho)^2`` is expected to be this.
+FAR_MARGIN = 0.5
 
 
 def _finite_difference_hessian(loss, coef, grad_b):
@@ -320,8 +323,10 @@ def curvature_certificate(loss, coef, standard, tol):
     ``"above"`` when ``gap``, ``lambda^2 / 2`` relative, is already above
     ``tol`` (the bound exceeds it; the second pass is skipped); ``"far"``
     where the bound does not hold yet (``lambda rho >= 1``: ``gap`` is then
-    ``lambda^2 / 2`` relative) or the Hessian cannot be factored (``gap`` is
-    ``inf``). ``objective`` is ``J(coef)`` in float64.
+    ``lambda^2 / 2`` relative, or where larger ``tol (lambda rho)^2 /
+    FAR_MARGIN``, which schedules the next check where the bound is expected
+    to hold) or the Hessian cannot be factored (``gap`` is ``inf``).
+    ``objective`` is ``J(coef)`` in float64.
     """
     k = loss.n_outputs
     objective, grad, hessian = hessian_in(loss, coef, standard)
@@ -370,7 +375,12 @@ def curvature_certificate(loss, coef, standard, tol):
     rho_sq = loss.max_row_form(quad, standard.mean, standard.inv_scale)
     bound = common + gap_bound(2.0 * half_decrement, rho_sq)
     if bound == math.inf:  # lambda rho >= 1: too far for the bound
-        return (common + half_decrement) / scale, "far", objective
+        # For scheduling: lambda^2 falls with the trigger, so the bound holds
+        # once that has fallen (lambda rho)^2 / FAR_MARGIN times; the value
+        # returned asks for that much before the next check, or for
+        # lambda^2 / 2 <= tol if that is later.
+        reach = tol * 2.0 * half_decrement * rho_sq / FAR_MARGIN
+        return max((common + half_decrement) / scale, reach), "far", objective
     return bound / scale, "certified", objective
 
 
